@@ -1,0 +1,103 @@
+/**
+ * Node entry to store/: opens file stores, resolves the default store address, and adds
+ * materialize() (read-only host checkouts of store paths, for sandboxes in worker threads).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { EkaError } from "../errors.ts";
+import { initBlake3 } from "../util/blake3.ts";
+import { FileBackend } from "./backends/file.node.ts";
+import type { Backend } from "./backend.ts";
+import { LayeredBackend } from "./backends/layered.ts";
+import { openBackendByAddress, StoreImpl, type Store } from "./store.ts";
+import { parseStorePath } from "./store-path.ts";
+
+/**
+ * The store address to use: `$EKA_STORE` (an address or a directory path), else
+ * `$XDG_DATA_HOME/eka/store`, else `~/.local/share/eka/store`.
+ */
+export function defaultStoreAddress(env: Record<string, string | undefined> = process.env): string {
+  if (env.EKA_STORE) return normalizeAddress(env.EKA_STORE);
+  const data = env.XDG_DATA_HOME || path.join(os.homedir(), ".local", "share");
+  return pathToFileURL(path.join(data, "eka", "store")).href;
+}
+
+/** Accepts a plain directory path as well as an address. */
+export function normalizeAddress(address: string): string {
+  if (address.includes("|")) return address.split("|").map(normalizeAddress).join("|");
+  if (/^[a-z][a-z0-9+.-]*:/i.test(address) && !/^[a-z]:[\\/]/i.test(address)) return address;
+  return pathToFileURL(path.resolve(address)).href;
+}
+
+/** Opens any store address (default: defaultStoreAddress()). */
+export async function openStore(address: string = defaultStoreAddress()): Promise<Store> {
+  await initBlake3();
+  return new NodeStore(openBackendByAddress(normalizeAddress(address), { openBackend: FileBackend.fromAddress }));
+}
+
+/** The file backend a store writes through (the far one when layered), or null. */
+export function fileBackendOf(backend: Backend): FileBackend | null {
+  if (backend instanceof FileBackend) return backend;
+  if (backend instanceof LayeredBackend) return fileBackendOf(backend.far) ?? fileBackendOf(backend.near);
+  return null;
+}
+
+export class NodeStore extends StoreImpl {
+  materialize(storePath: string): string {
+    const fb = fileBackendOf(this.backend);
+    if (!fb) throw new EkaError("E_STORE_ADDRESS", `materialize needs a file store, and ${this.address} is not one`);
+    const { basename } = parseStorePath(storePath);
+    const dest = path.join(fb.root, "checkout", basename);
+    if (fs.existsSync(dest)) return dest;
+    const tree = this.view([storePath]);
+    const tmp = fb.tempPath("-checkout");
+    const dirs: string[] = [];
+    const write = (rel: string, host: string) => {
+      const st = tree.stat(rel);
+      if (!st) throw new EkaError("E_MISSING_OBJECT", `${rel} vanished while materialising ${storePath}`);
+      if (st.kind === "directory") {
+        fs.mkdirSync(host);
+        for (const name of tree.readdir(rel)) write(`${rel}/${name}`, path.join(host, name));
+        dirs.push(host);
+      } else if (st.kind === "symlink") {
+        fs.symlinkSync(tree.readlink(rel), host);
+      } else {
+        fs.writeFileSync(host, tree.readFile(rel), { mode: st.executable ? 0o555 : 0o444 });
+      }
+    };
+    write(basename, tmp);
+    for (const d of dirs) fs.chmodSync(d, 0o555);
+    try {
+      fs.renameSync(tmp, dest);
+    } catch (e) {
+      // Another process materialised it first: theirs is identical, drop ours.
+      if (!fs.existsSync(dest)) throw e;
+      removeReadOnlyTree(tmp);
+    }
+    return dest;
+  }
+}
+
+/** rm -rf for trees whose directories were made read-only. */
+export function removeReadOnlyTree(dir: string): void {
+  const walk = (p: string) => {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      fs.chmodSync(p, 0o755);
+      for (const n of fs.readdirSync(p)) walk(path.join(p, n));
+    }
+  };
+  walk(dir);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export { FileBackend } from "./backends/file.node.ts";
+export { hostTree } from "./host-tree.node.ts";
+export type { Store } from "./store.ts";
