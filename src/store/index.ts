@@ -33,3 +33,19 @@ export { MemoryBackend } from "./backends/memory.ts";
 export { LayeredBackend } from "./backends/layered.ts";
 export type { Backend, ObjectKind } from "./backend.ts";
 export type { TreeReader, TreeStat, DirEntry, Directory, PathInfo, NewPathInfo, Realisation } from "./types.ts";
+export { MemoryTree } from "./memory-tree.ts";
+export {
+  fingerprint,
+  generateKeyPair,
+  publicKeyOf,
+  signPathInfo,
+  validSignatures,
+  checkSigned,
+  formatNarinfo,
+  parseNarinfo,
+  type KeyPair,
+  type Narinfo,
+} from "./narinfo.ts";
+export { importNar, exportPaths, importPaths, topoSort, type ImportOptions, type NarImportInfo } from "./transfer.ts";
+export { collectGarbage, type GcResult } from "./gc.ts";
+export { verifyStore, type VerifyProblem, type VerifyResult } from "./verify.ts";
