@@ -49,3 +49,4 @@ export {
 export { importNar, exportPaths, importPaths, topoSort, type ImportOptions, type NarImportInfo } from "./transfer.ts";
 export { collectGarbage, type GcResult } from "./gc.ts";
 export { verifyStore, type VerifyProblem, type VerifyResult } from "./verify.ts";
+export { sourceStorePath, addSource } from "./source.ts";
