@@ -1,29 +1,36 @@
-// How a step is executed. Kept narrow so tests can inject faults and so a browser (no worker pool)
-// and a Node pool (worker threads) plug in the same way.
-type FileSystem = unknown;
+// How a step's WASM command is executed. Narrow so tests can inject faults and so the worker pool
+// (Node) and an in-process host (browser, or no pool) plug in the same way.
+import type { TreeReader } from "../store/types.ts";
 
-/** A step ready to run: tool resolved to bytes or a module key, mounts resolved to file systems. */
-export interface RunnableStep {
-  /** Step id, for logs and errors. */
-  id: string;
-  /** The WASM module: its bytes (cached/compiled once by key) and a stable key. */
+/**
+ * A directory the guest sees at `guest`: a host directory (Node; worker threads can open it by
+ * name) or a tree held in this thread. `readonly` mounts reject writes.
+ */
+export type Mount = { guest: string; readonly: boolean } & ({ host: string } | { tree: TreeReader } | { fs: unknown });
+
+/** One WASM command, ready to run. */
+export interface RunnableCommand {
+  /** For logs and errors: the package step it belongs to. */
+  stepId: string;
+  /** A stable key for the module (its store path and file), and how to read its bytes once. */
   module: { key: string; bytes: () => Uint8Array };
+  /** argv, argv[0] first. */
   args: string[];
   env: Record<string, string>;
   cwd: string;
-  /** Guest path → file system; exactly what the sandbox shows. */
-  mounts: { guest: string; fs: FileSystem }[];
+  /** Exactly what the sandbox shows; nothing else of the host is visible. */
+  mounts: Mount[];
 }
 
-export interface StepOutcome {
+export interface CommandOutcome {
   exitCode: number;
   stdout: Uint8Array;
   stderr: Uint8Array;
 }
 
 export interface Runner {
-  /** Parallelism this runner can use. */
+  /** How many commands it runs at once. */
   readonly slots: number;
-  run(step: RunnableStep, signal?: AbortSignal): Promise<StepOutcome>;
+  run(cmd: RunnableCommand, signal?: AbortSignal): Promise<CommandOutcome>;
   close?(): Promise<void>;
 }

@@ -1,25 +1,37 @@
 // Types of the builder's public API. See index.ts for the entry points.
-import type { PackageIR } from "../ir/types.ts";
+import type { Store } from "../store/store.ts";
+import type { Runner } from "./runner.ts";
+import type { SandboxHost } from "./sandbox.ts";
+import type { SourceHost } from "./sources.ts";
+import type { BuildState } from "./state.ts";
 
-/** Progress the CLI renders; events arrive in order for one package, interleaved across packages. */
+/** Progress the CLI renders; events of different packages interleave. */
 export type ProgressEvent =
   | { type: "plan"; packagesTotal: number; packagesToBuild: number }
   | { type: "package-start"; storePath: string; name: string; stepsTotal: number }
   | { type: "step-start"; storePath: string; stepId: string; stepsDone: number; stepsTotal: number }
   | { type: "step-done"; storePath: string; stepId: string; cached: boolean; ms: number; stepsDone: number; stepsTotal: number }
-  | { type: "package-done"; storePath: string; built: boolean; packagesDone: number; packagesTotal: number; ms: number }
+  | { type: "package-done"; storePath: string; built: boolean; packagesDone: number; packagesToBuild: number; ms: number; stepsRun: number; stepsCached: number }
   | { type: "wait-lock"; storePath: string };
 
-export interface BuildOptions<S = unknown> {
-  store: S;
-  /** Steps run at once (worker count). Default: the pool's size, or 1 in-process. */
+/** Where and how steps run. Node fills it in (build/node.ts); a browser passes its own. */
+export interface BuildHost {
+  runner: Runner;
+  sandboxes: SandboxHost;
+  sources: SourceHost;
+  /** Default: the store's directory for file stores, memory otherwise. */
+  state?: BuildState;
+}
+
+export interface BuildOptions {
+  store: Store;
+  host?: BuildHost;
+  /** Commands run at once. Default: the runner's slots. */
   jobs?: number;
-  /** Rebuild roots already in the store in a fresh sandbox and compare bytes. */
+  /** Rebuild roots already in the store in a fresh sandbox (no action cache) and compare bytes. */
   check?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
-  /** How steps are executed; default: the worker pool under Node, in-process elsewhere. */
-  runner?: import("./runner.ts").Runner;
 }
 
 export interface BuildResult {
@@ -27,15 +39,14 @@ export interface BuildResult {
   storePath: string;
   /** BLAKE3 merkle root of the output tree (the store's cid). */
   cid: string;
-  /** False when it was already in the store (or another process built it). */
+  /** False when it was already in the store (or another process built it meanwhile). */
   built: boolean;
-  /** Set with `check: true`: files whose bytes differ between the two builds. */
+  /** With `check: true`: how the rebuild compared. */
   check?: CheckReport;
 }
 
 export interface CheckReport {
   identical: boolean;
+  /** Files that differ between the stored output and the rebuild, by path inside the output. */
   differences: { path: string; kind: "added" | "removed" | "changed" | "type" }[];
 }
-
-export type { PackageIR };

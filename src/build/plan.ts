@@ -1,0 +1,47 @@
+// The plan: which nodes of the graph are missing from the store, in dependency order. No I/O
+// beyond store lookups, so a no-op over a large graph costs one lookup per node.
+import { EkaError } from "../errors.ts";
+import { inputNodes, pidOf, storePathOf, validateIR } from "../ir/pid.ts";
+import type { PackageIR } from "../ir/types.ts";
+
+export interface PlanNode {
+  ir: PackageIR;
+  pid: string;
+  storePath: string;
+  /** Input nodes (not plain store paths). */
+  deps: PlanNode[];
+  /** Already in the store when planned. */
+  present: boolean;
+}
+
+export interface Plan {
+  /** Every node reachable from the roots, inputs before the nodes that use them. */
+  nodes: PlanNode[];
+  roots: PlanNode[];
+  /** The nodes to build (missing, or roots to check). */
+  toBuild: PlanNode[];
+}
+
+export function plan(roots: PackageIR[], has: (storePath: string) => boolean, check = false): Plan {
+  const byPath = new Map<string, PlanNode>();
+  const nodes: PlanNode[] = [];
+  const visiting = new Set<string>();
+  const visit = (ir: PackageIR): PlanNode => {
+    const storePath = storePathOf(ir);
+    const seen = byPath.get(storePath);
+    if (seen) return seen;
+    if (visiting.has(storePath)) throw new EkaError("E_IR_CYCLE", `package '${ir.name}' depends on itself (through its inputs)`);
+    visiting.add(storePath);
+    validateIR(ir);
+    const deps = inputNodes(ir).map(visit);
+    visiting.delete(storePath);
+    const node: PlanNode = { ir, pid: pidOf(ir), storePath, deps, present: has(storePath) };
+    byPath.set(storePath, node);
+    nodes.push(node);
+    return node;
+  };
+  const rootNodes = roots.map(visit);
+  const rootSet = new Set(rootNodes);
+  const toBuild = nodes.filter((n) => !n.present || (check && rootSet.has(n)));
+  return { nodes, roots: rootNodes, toBuild };
+}

@@ -1,0 +1,87 @@
+// Node sandboxes: work directories are host temp directories, so worker threads can mount them by
+// name; inputs are read-only checkouts of store paths (materialize) — or, for stores without
+// one (memory:), a per-process export made once per path.
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { hostTree } from "../store/host-tree.node.ts";
+import type { Store } from "../store/store.ts";
+import type { TreeReader } from "../store/types.ts";
+import type { Mount } from "./runner.ts";
+import type { SandboxHost, WorkDir } from "./sandbox.ts";
+
+export class HostWorkDir implements WorkDir {
+  constructor(readonly root: string) {}
+  mount(guest: string): Mount {
+    return { guest, readonly: false, host: this.root };
+  }
+  reader(): TreeReader {
+    return hostTree(this.root);
+  }
+  private abs(rel: string): string {
+    return rel === "" ? this.root : path.join(this.root, ...rel.split("/"));
+  }
+  mkdirp(rel: string): void {
+    fs.mkdirSync(this.abs(rel), { recursive: true });
+  }
+  writeFile(rel: string, data: Uint8Array, executable: boolean): void {
+    const p = this.abs(rel);
+    fs.rmSync(p, { force: true });
+    fs.writeFileSync(p, data, { mode: executable ? 0o755 : 0o644 });
+  }
+  symlink(rel: string, target: string): void {
+    const p = this.abs(rel);
+    fs.rmSync(p, { force: true });
+    fs.symlinkSync(target, p);
+  }
+  remove(rel: string): void {
+    fs.rmSync(this.abs(rel), { recursive: true, force: true });
+  }
+  dispose(): void {
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+const exported = new Map<string, string>();
+let exportRoot: string | undefined;
+
+export class NodeSandboxHost implements SandboxHost {
+  constructor(private readonly base = tmpdir()) {}
+
+  workDir(label: string): WorkDir {
+    return new HostWorkDir(fs.mkdtempSync(path.join(this.base, `eka-${label}-`)));
+  }
+
+  inputMount(store: Store, storePath: string): Mount {
+    if (store.materialize) {
+      try {
+        return { guest: storePath, readonly: true, host: store.materialize(storePath) };
+      } catch {
+        // Not a file store after all (e.g. layered over memory): fall through to an export.
+      }
+    }
+    const key = `${store.address}\0${storePath}`;
+    let host = exported.get(key);
+    if (!host) {
+      exportRoot ??= fs.mkdtempSync(path.join(tmpdir(), "eka-inputs-"));
+      host = path.join(exportRoot, String(exported.size));
+      exportTo(store.view([storePath]), storePath.slice(storePath.lastIndexOf("/") + 1), host);
+      exported.set(key, host);
+    }
+    return { guest: storePath, readonly: true, host };
+  }
+}
+
+process.once("exit", () => {
+  if (exportRoot) fs.rmSync(exportRoot, { recursive: true, force: true });
+});
+
+function exportTo(tree: TreeReader, rel: string, host: string): void {
+  const st = tree.stat(rel);
+  if (!st) return;
+  if (st.kind === "directory") {
+    fs.mkdirSync(host, { recursive: true });
+    for (const n of tree.readdir(rel)) exportTo(tree, `${rel}/${n}`, path.join(host, n));
+  } else if (st.kind === "symlink") fs.symlinkSync(tree.readlink(rel), host);
+  else fs.writeFileSync(host, tree.readFile(rel), { mode: st.executable ? 0o555 : 0o444 });
+}

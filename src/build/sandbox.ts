@@ -1,0 +1,93 @@
+// The sandbox a package builds in, as data: writable work directories for /build, $out and /tmp,
+// read-only mounts of each path in the input closure, and nothing else.
+import type { Store } from "../store/store.ts";
+import type { TreeReader } from "../store/types.ts";
+import type { Mount } from "./runner.ts";
+import type { Tree } from "./tree.ts";
+
+/** A writable directory of the sandbox. Paths are relative, '/'-separated, "" is the root. */
+export interface WorkDir {
+  mount(guest: string): Mount;
+  reader(): TreeReader;
+  mkdirp(rel: string): void;
+  writeFile(rel: string, data: Uint8Array, executable: boolean): void;
+  symlink(rel: string, target: string): void;
+  remove(rel: string): void;
+  dispose(): void;
+}
+
+/** Where sandboxes live: host temp directories (Node) or memory (browser). */
+export interface SandboxHost {
+  workDir(label: string): WorkDir;
+  /** A read-only mount of one store path at its own guest path. */
+  inputMount(store: Store, storePath: string): Mount;
+}
+
+/** Copies `from` (file, dir or symlink) of `src` to `to` in `dst`, creating parents. */
+export function copyInto(src: TreeReader, from: string, dst: WorkDir, to: string): void {
+  const st = src.stat(from);
+  if (!st) return;
+  const parent = to.includes("/") ? to.slice(0, to.lastIndexOf("/")) : "";
+  if (parent) dst.mkdirp(parent);
+  if (st.kind === "directory") {
+    dst.mkdirp(to);
+    for (const name of src.readdir(from)) copyInto(src, join(from, name), dst, join(to, name));
+  } else if (st.kind === "symlink") {
+    dst.symlink(to, src.readlink(from));
+  } else {
+    dst.writeFile(to, src.readFile(from), st.executable);
+  }
+}
+
+export function writeTree(tree: Tree, dst: WorkDir, at: string): void {
+  dst.mkdirp(at);
+  for (const [p, e] of [...tree].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (p === "") continue;
+    const to = join(at, p);
+    if (e.type === "dir") dst.mkdirp(to);
+    else if (e.type === "symlink") dst.symlink(to, e.target);
+    else dst.writeFile(to, e.data, e.executable);
+  }
+}
+
+/** A TreeReader over an in-memory Tree (for adding fetched sources or action outputs). */
+export function treeReader(tree: Tree): TreeReader {
+  const children = new Map<string, string[]>();
+  for (const p of tree.keys()) {
+    if (p === "") continue;
+    const i = p.lastIndexOf("/");
+    const dir = i < 0 ? "" : p.slice(0, i);
+    let list = children.get(dir);
+    if (!list) children.set(dir, (list = []));
+    list.push(p.slice(i + 1));
+  }
+  const get = (p: string) => {
+    const e = tree.get(p);
+    if (!e) throw new Error(`no '${p}'`);
+    return e;
+  };
+  return {
+    stat(p) {
+      const e = tree.get(p);
+      if (!e) return null;
+      if (e.type === "file") return { kind: "file", size: e.data.length, executable: e.executable };
+      if (e.type === "symlink") return { kind: "symlink", size: e.target.length, executable: false };
+      return { kind: "directory", size: 0, executable: false };
+    },
+    readdir: (p) => children.get(p) ?? [],
+    readFile(p) {
+      const e = get(p);
+      if (e.type !== "file") throw new Error(`'${p}' is not a file`);
+      return e.data;
+    },
+    readlink(p) {
+      const e = get(p);
+      if (e.type !== "symlink") throw new Error(`'${p}' is not a symlink`);
+      return e.target;
+    },
+  };
+}
+
+export function join(a: string, b: string): string {
+  return a === "" ? b : b === "" ? a : `${a}/${b}`;
+}
