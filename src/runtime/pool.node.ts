@@ -1,0 +1,223 @@
+/**
+ * Node-only: a pool of worker threads that run WASI commands. Each module is compiled once in this
+ * process (runtime/modules.ts) and the compiled `WebAssembly.Module` is posted to a worker the first
+ * time a job there needs it, so no worker ever recompiles it. Jobs are plain data (module key,
+ * args, env, mount descriptions) so they cross the thread boundary; the wall-time limit is enforced
+ * here, by terminating the worker and starting a fresh one.
+ */
+import { availableParallelism } from "node:os";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { EkaError } from "../errors.ts";
+import { cachedModule, compileModule } from "./modules.ts";
+
+/**
+ * What a job sees, described as data. `host`: a host directory; `memory`: a fresh in-memory file
+ * system seeded with `files` (guest-relative paths), returned after the run when `collect` is set;
+ * `sysroot`: the seed's /usr (read-only); `module`: a file system built inside the worker by
+ * `(await import(url))[exportName](options)`, so other layers add kinds without touching the pool.
+ */
+export type MountSpec =
+  | { guest: string; kind: "host"; path: string; readonly?: boolean }
+  | { guest: string; kind: "memory"; files?: Record<string, Uint8Array>; collect?: boolean }
+  | { guest: string; kind: "sysroot" }
+  | { guest: string; kind: "module"; url: string; exportName: string; options?: unknown };
+
+export interface PoolJob {
+  /** Key of a module added with `pool.addModule` (or compiled by compileModule in this process). */
+  module: string;
+  /**
+   * `wasi` (default): run the module once with `args` (args[0] is argv[0]). `clang`/`clang++`: run
+   * the clang driver emulation with the seed module, `args` being the driver's arguments.
+   */
+  program?: "wasi" | "clang" | "clang++";
+  args: string[];
+  env?: Record<string, string>;
+  /** Guest working directory, when the runtime supports one. */
+  cwd?: string;
+  mounts: MountSpec[];
+  stdin?: Uint8Array;
+  /** Wall-time limit in ms; past it the worker is terminated and the job fails with E_TIMEOUT. */
+  timeoutMs?: number;
+  /** Passed through to the runtime (deterministic clocks/randomness). */
+  deterministic?: boolean | { sourceDateEpoch?: number; seed?: number };
+}
+
+export interface PoolResult {
+  exitCode: number;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  /** For `memory` mounts with `collect`: guest mount point → relative path → contents. */
+  files?: Record<string, Record<string, Uint8Array>>;
+}
+
+export interface PoolOptions {
+  /** Worker count; default `os.availableParallelism()`. */
+  size?: number;
+}
+
+interface Slot {
+  worker: Worker;
+  modules: Set<string>;
+  busy: boolean;
+}
+
+interface Pending {
+  job: PoolJob;
+  resolve: (r: PoolResult) => void;
+  reject: (e: unknown) => void;
+}
+
+let nextId = 1;
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private closed = false;
+
+  constructor(opts: PoolOptions = {}) {
+    this.size = Math.max(1, opts.size ?? availableParallelism());
+  }
+
+  /** Compiles `bytes` once (in this thread) and returns the key jobs use to name it. */
+  async addModule(bytes: Uint8Array): Promise<string> {
+    return (await compileModule(bytes)).key;
+  }
+
+  run(job: PoolJob): Promise<PoolResult> {
+    if (this.closed) return Promise.reject(new EkaError("E_POOL_CLOSED", "the worker pool is closed; create a new WorkerPool"));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Terminates every worker; queued jobs fail with E_POOL_CLOSED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new EkaError("E_POOL_CLOSED", "the worker pool was closed before the job ran"));
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.busy);
+      if (!slot && this.slots.length < this.size) slot = this.spawn();
+      if (!slot) return;
+      const p = this.queue.shift() as Pending;
+      const s = slot;
+      s.busy = true;
+      void this.dispatch(s, p).finally(() => {
+        s.busy = false;
+        this.pump();
+      });
+    }
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: startWorker(), modules: new Set(), busy: false };
+    slot.worker.unref();
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private replace(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    void slot.worker.terminate();
+    if (i >= 0) this.slots.splice(i, 1);
+  }
+
+  private async dispatch(slot: Slot, p: Pending): Promise<void> {
+    const { job } = p;
+    let module: WebAssembly.Module | undefined;
+    try {
+      if (!slot.modules.has(job.module)) {
+        const m = cachedModule(job.module);
+        if (!m) throw new EkaError("E_UNKNOWN_MODULE", `no module with key ${job.module.slice(0, 16)}… was added to the pool; call pool.addModule(bytes) first`);
+        module = await m;
+      }
+    } catch (e) {
+      p.reject(e);
+      return;
+    }
+    const id = nextId++;
+    await new Promise<void>((done) => {
+      const w = slot.worker;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (): void => {
+        if (timer) clearTimeout(timer);
+        w.off("message", onMessage);
+        w.off("error", onError);
+        w.off("exit", onExit);
+        w.unref();
+        done();
+      };
+      const onMessage = (m: WorkerReply): void => {
+        if (m.id !== id) return;
+        finish();
+        if (m.ok) p.resolve(m.result);
+        else p.reject(new EkaError(m.code ?? "E_WORKER", m.message, m.details));
+      };
+      const onError = (e: Error): void => {
+        finish();
+        this.replace(slot);
+        p.reject(new EkaError("E_WORKER", `a pool worker crashed while running '${job.args[0] ?? ""}': ${e.message}`));
+      };
+      const onExit = (code: number): void => {
+        finish();
+        this.replace(slot);
+        p.reject(new EkaError("E_WORKER", `a pool worker exited (code ${code}) while running '${job.args[0] ?? ""}'`));
+      };
+      w.on("message", onMessage);
+      w.on("error", onError);
+      w.on("exit", onExit);
+      w.ref();
+      if (job.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          finish();
+          this.replace(slot);
+          p.reject(
+            new EkaError("E_TIMEOUT", `'${job.args.join(" ").slice(0, 200)}' ran longer than its wall-time limit of ${job.timeoutMs} ms and was stopped`),
+          );
+        }, job.timeoutMs);
+      }
+      if (module) {
+        w.postMessage({ type: "module", key: job.module, module });
+        slot.modules.add(job.module);
+      }
+      w.postMessage({ type: "job", id, job });
+    });
+  }
+}
+
+type WorkerReply =
+  | { id: number; ok: true; result: PoolResult }
+  | { id: number; ok: false; code?: string; message: string; details?: Record<string, unknown> };
+
+let shared: WorkerPool | undefined;
+
+/** The process-wide pool, sized to the machine. */
+export function defaultPool(): WorkerPool {
+  shared ??= new WorkerPool();
+  return shared;
+}
+
+/**
+ * The worker runs from the TypeScript source through tsx's API (a dependency), both when eka runs
+ * from source and from the esbuild bundle (which has no worker entry point); a prebuilt
+ * `dist/worker.mjs`, if present next to the bundle, is preferred.
+ */
+function startWorker(): Worker {
+  const here = import.meta.url;
+  const bundled = new URL("./worker.mjs", here);
+  if (here.endsWith(".mjs") && existsSync(fileURLToPath(bundled))) return new Worker(bundled);
+  const candidates = [new URL("./worker.node.ts", here), new URL("../src/runtime/worker.node.ts", here)];
+  const source = candidates.find((u) => existsSync(fileURLToPath(u)));
+  if (!source) throw new EkaError("E_WORKER", `cannot find the pool worker (looked for ${candidates.map((u) => fileURLToPath(u)).join(", ")}); reinstall eka`);
+  const tsxApi = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(source.href)}, ${JSON.stringify(here)}))`;
+  return new Worker(boot, { eval: true });
+}

@@ -1,0 +1,101 @@
+/**
+ * Node-only: finds the seed (`@yowasp/clang`) on disk, unpacks its sysroot once into a host cache
+ * directory, and compiles its module once per process.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { EkaError } from "../../errors.ts";
+import { compileModule } from "../../runtime/modules.ts";
+import { blake3, initBlake3, toHex } from "../../util/blake3.ts";
+import { sysrootEntries } from "./seed.ts";
+
+/** Host paths of the two seed files. `EKA_SEED_DIR` (a directory holding them) overrides the package. */
+export function seedFiles(): { wasm: string; resources: string } {
+  const dir = process.env.EKA_SEED_DIR ?? packageGenDir();
+  const wasm = join(dir, "llvm.core.wasm");
+  const resources = join(dir, "llvm-resources.tar");
+  for (const f of [wasm, resources]) {
+    if (!existsSync(f)) throw new EkaError("E_SEED_MISSING", `the seed file ${f} is missing; run 'npm ci' to reinstall @yowasp/clang (or point EKA_SEED_DIR at a directory holding llvm.core.wasm and llvm-resources.tar)`);
+  }
+  return { wasm, resources };
+}
+
+let wasmBytes: Uint8Array | undefined;
+let modulePromise: Promise<{ key: string; module: WebAssembly.Module }> | undefined;
+let sysrootPromise: Promise<string> | undefined;
+
+/** The seed module's bytes, read once per process. */
+export function seedBytes(): Uint8Array {
+  wasmBytes ??= readFileSync(seedFiles().wasm);
+  return wasmBytes;
+}
+
+/** The compiled seed module and its key (BLAKE3 hex of its bytes), once per process. */
+export function seedModule(): Promise<{ key: string; module: WebAssembly.Module }> {
+  modulePromise ??= compileModule(seedBytes());
+  return modulePromise;
+}
+
+/**
+ * The host directory holding the unpacked sysroot (mount it read-only at guest /usr). Unpacked once
+ * into `$XDG_CACHE_HOME/eka/seed-<blake3 prefix of the tar>/usr` (or `EKA_CACHE_DIR`): written under
+ * a temporary name and renamed into place, so a half-unpacked cache is never used.
+ */
+export function sysrootDir(): Promise<string> {
+  sysrootPromise ??= unpackOnce().catch((e: unknown) => {
+    sysrootPromise = undefined;
+    throw e;
+  });
+  return sysrootPromise;
+}
+
+async function unpackOnce(): Promise<string> {
+  const tar = readFileSync(seedFiles().resources);
+  await initBlake3();
+  const prefix = toHex(blake3(tar)).slice(0, 16);
+  const root = cacheRoot();
+  const final = join(root, `seed-${prefix}`);
+  const usr = join(final, "usr");
+  if (existsSync(join(final, ".complete"))) return usr;
+  const tmp = join(root, `.seed-${prefix}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    for (const e of await sysrootEntries(tar)) {
+      const p = join(tmp, "usr", e.path);
+      if (e.data === undefined) mkdirSync(p, { recursive: true });
+      else {
+        mkdirSync(dirname(p), { recursive: true });
+        writeFileSync(p, e.data);
+      }
+    }
+    writeFileSync(join(tmp, ".complete"), prefix + "\n");
+    try {
+      renameSync(tmp, final);
+    } catch (e) {
+      // Another process finished first; its copy is as good as ours.
+      if (!existsSync(join(final, ".complete"))) throw e;
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof EkaError) throw e;
+    throw new EkaError("E_SEED_CACHE", `could not unpack the seed sysroot into ${final}: ${e instanceof Error ? e.message : String(e)}; check that the directory is writable or set EKA_CACHE_DIR`);
+  }
+  return usr;
+}
+
+function cacheRoot(): string {
+  if (process.env.EKA_CACHE_DIR) return process.env.EKA_CACHE_DIR;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "eka");
+}
+
+function packageGenDir(): string {
+  try {
+    // The package exports only its JS entry (gen/bundle.js), which sits next to the seed files.
+    return dirname(createRequire(import.meta.url).resolve("@yowasp/clang"));
+  } catch {
+    throw new EkaError("E_SEED_MISSING", "cannot find the npm package @yowasp/clang (eka's seed); run 'npm ci' in eka's directory");
+  }
+}
