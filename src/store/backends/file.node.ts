@@ -143,7 +143,11 @@ export class FileBackend implements Backend {
     fs.rmSync(path.join(this.root, "realisations", `${pid}.json`), { force: true });
     if (old) {
       fs.rmSync(path.join(this.root, "cids", old.cid, pid), { force: true });
-      fs.rmSync(path.join(this.root, "cids", old.cid), { force: true, recursive: false });
+      try {
+        fs.rmdirSync(path.join(this.root, "cids", old.cid));
+      } catch {
+        // other pids still produce this cid
+      }
     }
   }
   pidsForCid(cid: Digest): Digest[] {
