@@ -1,23 +1,54 @@
+// `eka run`: runs a program of a built package with its closure mounted read-only, the way a build
+// step sees its inputs, plus the caller's working directory.
 import { EkaError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+import type { Mount, Runner } from "./runner.ts";
+import type { SandboxHost } from "./sandbox.ts";
 
-export interface RunProgramOptions<S = unknown> {
-  store: S;
-  /** Host directory mounted at the guest's cwd (Node only; the CLI passes process.cwd()). */
+export interface RunProgramOptions {
+  store: Store;
+  runner: Runner;
+  sandboxes: SandboxHost;
+  /** Host directory shown to the program at `guestCwd` (its working directory). */
   hostCwd?: string;
+  /** Default: the same path as hostCwd, so relative and absolute paths work alike. */
+  guestCwd?: string;
   env?: Record<string, string>;
-  stdin?: Uint8Array;
-  stdout?: (b: Uint8Array) => void;
-  stderr?: (b: Uint8Array) => void;
 }
 
-/**
- * Runs `program` (a path inside `storePath`, e.g. `bin/hello.wasm`, or a bare name looked up in
- * `bin/`) with the package's closure visible at /nix/store. Returns the exit code.
- */
-export async function runProgram(storePath: string, program: string, args: string[], opts: RunProgramOptions): Promise<number> {
-  void storePath;
-  void program;
-  void args;
-  void opts;
-  throw new EkaError("E_UNIMPLEMENTED", "runProgram is not implemented yet");
+/** Resolves `program` inside `storePath`: a path (`bin/x.wasm`) or a bare name found in bin/. */
+export function resolveProgram(store: Store, storePath: string, program: string): string {
+  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
+  const tree = store.view([storePath]);
+  const candidates = program.includes("/") ? [program] : [`bin/${program}`, `bin/${program}.wasm`];
+  for (const c of candidates) if (tree.stat(`${base}/${c}`)?.kind === "file") return c;
+  const bins = tree.stat(`${base}/bin`) ? tree.readdir(`${base}/bin`) : [];
+  throw new EkaError(
+    "E_NO_PROGRAM",
+    `${storePath} has no program '${program}'${bins.length ? `; it has: ${bins.sort().join(", ")}` : " (it has no bin/)"}`,
+  );
+}
+
+/** Runs the program; returns its exit status and captured output. */
+export async function runProgram(
+  storePath: string,
+  program: string,
+  args: string[],
+  opts: RunProgramOptions,
+): Promise<{ exitCode: number; stdout: Uint8Array; stderr: Uint8Array }> {
+  const { store } = opts;
+  if (!store.has(storePath)) throw new EkaError("E_NOT_IN_STORE", `${storePath} is not in the store ${store.address}; build it first`);
+  const rel = resolveProgram(store, storePath, program);
+  const mounts: Mount[] = store.closure([storePath]).map((p) => opts.sandboxes.inputMount(store, p));
+  const guestCwd = opts.guestCwd ?? opts.hostCwd ?? "/";
+  if (opts.hostCwd) mounts.push({ guest: guestCwd, readonly: false, host: opts.hostCwd });
+  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
+  return opts.runner.run({
+    stepId: `run ${program}`,
+    module: { key: `${storePath}/${rel}`, bytes: () => store.view([storePath]).readFile(`${base}/${rel}`) },
+    args: [program.split("/").pop() ?? program, ...args],
+    env: opts.env ?? {},
+    cwd: guestCwd,
+    mounts,
+  });
 }

@@ -1,8 +1,48 @@
-// Node-only. Placeholder until the command lands; replaced by its owner.
+// Node-only: `eka log PATH` — a package's build log (every step's command and output).
+import { parseArgs } from "node:util";
 import { EkaError } from "../../errors.ts";
 
-export const summary = "(not implemented yet)";
-export const help = "eka log: not implemented yet\n";
-export async function run(_argv: string[]): Promise<number> {
-  throw new EkaError("E_UNIMPLEMENTED", "'eka log' is not implemented yet");
+export const summary = "print the build log of a package";
+export const help = `Usage: eka log [--store ADDRESS] [--json] PATH
+
+Prints the log of the last build of PATH: every step's command line and its output (cached
+steps are listed as such). PATH is a store path (/nix/store/<hash>-<name>, or a path inside it)
+or a pid (64 hex digits). Logs are kept in the store directory, under logs/.
+
+Options:
+  --store ADDRESS  the store (default: $EKA_STORE, else ~/.local/share/eka/store)
+  --json           print {"storePath", "log"} as JSON
+  -h, --help       show this help
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { store: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`eka log: expected one store path or pid, got ${positionals.length}\n\n${help}`);
+    return 2;
+  }
+  const target = positionals[0] as string;
+  const m = /^(\/nix\/store\/[^/]+)/.exec(target);
+  const key = m ? (m[1] as string) : target;
+  if (!m && !/^[0-9a-f]{64}$/.test(target)) {
+    throw new EkaError("E_NOT_STORE_PATH", `'${target}' is neither a store path (/nix/store/<hash>-<name>) nor a pid (64 hex digits)`);
+  }
+  const { openStore } = await import("../../store/open.node.ts");
+  const { buildStateFor } = await import("../../build/node.ts");
+  const store = await openStore(values.store);
+  const log = buildStateFor(store).readLog(key);
+  if (log === null) {
+    throw new EkaError("E_NO_LOG", `no build log for ${key} in the store ${store.address}; it was not built there (or was substituted)`);
+  }
+  if (values.json) process.stdout.write(JSON.stringify({ storePath: m ? key : null, log }) + "\n");
+  else process.stdout.write(log);
+  return 0;
 }

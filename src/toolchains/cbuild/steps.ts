@@ -10,7 +10,10 @@ export interface CLibrary {
   sources: string[];
   cflags?: string[];
   defines?: Record<string, string | number | boolean>;
-  /** Headers (relative to srcDir) copied to $out/include, keeping their relative paths. */
+  /**
+   * Headers (relative to srcDir) installed in $out/include, keeping their path below the
+   * include directory that holds them (or below srcDir).
+   */
   headers?: string[];
 }
 
@@ -98,13 +101,21 @@ export function cbuildSteps(spec: CBuildSpec): Step[] {
       inputs: objs.map((o) => o.obj),
       outputs: [archive],
     });
-    if (lib.headers?.length) {
+    // Headers keep their path below the include directory they sit in (include/x/y.h → x/y.h).
+    const bases = new Map<string, string[]>();
+    for (const h of lib.headers ?? []) {
+      const dir = (spec.includeDirs ?? []).filter((d) => !d.startsWith("/") && h.startsWith(d.replace(/\/+$/, "") + "/")).sort((a, b) => b.length - a.length)[0];
+      const base = dir ? abs(dir.replace(/\/+$/, "")) : src;
+      bases.set(base, [...(bases.get(base) ?? []), h]);
+    }
+    let n = 0;
+    for (const [base, hs] of bases) {
       add({
-        id: `install-headers:lib${lib.name}`,
+        id: `install-headers:lib${lib.name}${n++ ? `:${n}` : ""}`,
         tool: "builtin:copy",
-        args: ["copy", "--base", src, ...lib.headers.map(abs), "$out/include"],
-        inputs: lib.headers.map(abs),
-        outputs: lib.headers.map((h) => `$out/include/${h}`),
+        args: ["copy", "--base", base, ...hs.map(abs), "$out/include"],
+        inputs: hs.map(abs),
+        outputs: hs.map((h) => `$out/include/${abs(h).slice(base.length + 1)}`),
       });
     }
   }
