@@ -37,10 +37,13 @@ export function nixbase32Decode(text: string): Uint8Array {
     const b = n * 5;
     const i = b >> 3;
     const j = b & 7;
-    out[i] = (out[i] ?? 0) | ((digit << j) & 0xff);
+    const low = (digit << j) & 0xff;
     const carry = digit >> (8 - j);
+    if (i < size) out[i] = (out[i] ?? 0) | low;
     if (i + 1 < size) out[i + 1] = (out[i + 1] ?? 0) | carry;
-    else if (carry) throw new EkaError("E_BAD_NIXBASE32", `'${text}' is not nixbase32: it has bits beyond its length`);
+    if ((i >= size && low) || (i + 1 >= size && carry)) {
+      throw new EkaError("E_BAD_NIXBASE32", `'${text}' is not nixbase32: it has bits beyond its length`);
+    }
   }
   return out;
 }
