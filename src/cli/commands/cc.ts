@@ -1,17 +1,136 @@
-// Node-only. Placeholder until the command lands; replaced by its owner.
+// Node-only. `eka cc`, `eka c++`, `eka ar`, `eka ld`: the seed's tools on the host's current
+// directory, like `zig cc`.
+import { readdirSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { EkaError } from "../../errors.ts";
+import type { FileSystem } from "../../runtime/index.ts";
+import { NodeDirFS } from "../../runtime/nodefs.node.ts";
+import { compile, runTool, type Mount, type SeedRunOptions } from "../../toolchains/clang/host.ts";
+import { planHostPaths } from "../../toolchains/clang/hostpaths.ts";
+import { seedModule, sysrootDir } from "../../toolchains/clang/seed.node.ts";
 import type { CommandModule } from "../main.ts";
 
-function stub(name: string): CommandModule {
+/** Guest directory for clang's temp files; not /tmp, so the host's /tmp stays reachable. */
+const TMP_DIR = "/.eka-tmp";
+
+type Kind = { name: string; tool: string; driver?: "clang" | "clang++"; what: string; example: string };
+
+const kinds: Record<"cc" | "cxx" | "ar" | "ld", Kind> = {
+  cc: { name: "cc", tool: "clang", driver: "clang", what: "Compile and link C with the seed clang (wasm32-wasip1)", example: "eka cc -O2 -o hello.wasm hello.c" },
+  cxx: { name: "c++", tool: "clang++", driver: "clang++", what: "Compile and link C++ with the seed clang++ (wasm32-wasip1)", example: "eka c++ -O2 -o hello.wasm hello.cpp" },
+  ar: { name: "ar", tool: "ar", what: "Create and edit static libraries with the seed's llvm-ar", example: "eka ar rcs libshapes.a area.o greet.o" },
+  ld: { name: "ld", tool: "wasm-ld", what: "Link WebAssembly objects with the seed's wasm-ld", example: "eka ld -o prog.wasm crt1.o main.o -lc" },
+};
+
+export const cc = command(kinds.cc);
+export const cxx = command(kinds.cxx);
+export const ar = command(kinds.ar);
+export const ld = command(kinds.ld);
+
+function command(k: Kind): CommandModule {
+  const help = `Usage: eka ${k.name} [--json] [--] ${k.tool.toUpperCase()}-ARGS…
+
+${k.what}.
+Runs in any directory: the current directory is what the tool sees as its working directory,
+relative and absolute host paths both work (absolute ones through their top-level directory;
+host paths under /usr are hidden by the seed's sysroot). Output files land on the host.
+${k.driver ? `eka runs the clang driver's jobs itself (clang -### …, then each job), and builds for
+Node 20, Chromium and Bun: it turns off the 'extended-const' target feature unless you pass -mcpu=
+or -m[no-]extended-const yourself.
+` : ""}
+Options (only before the tool's own arguments):
+  --json    after the run, print {"exitCode", "jobs", "ms"} as JSON on stdout
+  --help    this help; for the tool's own help run 'eka ${k.name} -- --help'
+  --        end of eka's options
+
+The tool's diagnostics go to stderr unchanged and its exit status is eka's.
+
+Example:
+  ${k.example}
+`;
   return {
-    summary: "(not implemented yet)",
-    help: `eka ${name}: not implemented yet\n`,
-    run: async () => {
-      throw new EkaError("E_UNIMPLEMENTED", `'eka ${name}' is not implemented yet`);
+    summary: k.what,
+    help,
+    run: async (argv) => {
+      const split = ekaOptionCount(argv);
+      const { values } = parseArgs({
+        args: argv.slice(0, split),
+        options: { help: { type: "boolean", short: "h" }, json: { type: "boolean" } },
+        strict: true,
+        allowPositionals: false,
+      });
+      if (values.help) {
+        process.stdout.write(help);
+        return 0;
+      }
+      let rest = argv.slice(split);
+      if (rest[0] === "--") rest = rest.slice(1);
+      if (rest.length === 0) {
+        process.stderr.write(`eka ${k.name}: no arguments given\nRun 'eka ${k.name} --help' for usage.\n`);
+        return 2;
+      }
+      return runSeedTool(k, rest, values.json === true);
     },
   };
 }
-export const cc = stub("cc");
-export const cxx = stub("c++");
-export const ar = stub("ar");
-export const ld = stub("ld");
+
+/** eka's own options come first; the first other argument starts the tool's arguments. */
+function ekaOptionCount(argv: string[]): number {
+  let i = 0;
+  while (i < argv.length && ["--help", "-h", "--json"].includes(argv[i] as string)) i++;
+  return i;
+}
+
+async function runSeedTool(k: Kind, args: string[], json: boolean): Promise<number> {
+  const t0 = performance.now();
+  const cwd = process.cwd();
+  const plan = planHostPaths(args, cwd, new Set(safeReaddir(cwd)));
+  for (const p of plan.shadowed) {
+    process.stderr.write(`eka: warning: '${p}' is under /usr, which the tool sees as the seed's sysroot, not the host's /usr; copy the file elsewhere if it is yours\n`);
+  }
+  const mounts: Mount[] = [{ guest: "/", fs: hostFS(cwd) }];
+  for (const top of plan.topDirs) mounts.push({ guest: top, fs: hostFS(top) });
+  const [{ module }, sysroot] = await Promise.all([seedModule(), sysrootDir()]);
+  const opts: SeedRunOptions = {
+    module,
+    sysroot: new NodeDirFS(sysroot, { readonly: true }) as FileSystem,
+    mounts,
+    tmpDir: TMP_DIR,
+    ...(plan.args.includes("-") ? { stdin: readFileSync(0) } : {}),
+  };
+  const stdout = json ? undefined : (b: Uint8Array) => void process.stdout.write(b);
+  const stderr = (b: Uint8Array) => void process.stderr.write(b);
+  let exitCode: number;
+  let jobs: string[][] = [];
+  let captured: Uint8Array = new Uint8Array(0);
+  if (k.driver) {
+    const r = await compile(plan.args, { ...opts, driver: k.driver, ...(stdout ? { stdout } : {}), stderr });
+    exitCode = r.exitCode;
+    jobs = r.jobs;
+    captured = r.stdout;
+  } else {
+    const r = await runTool(k.tool, plan.args, opts);
+    exitCode = r.exitCode;
+    jobs = [[k.tool, ...plan.args]];
+    if (stdout) stdout(r.stdout);
+    else captured = r.stdout;
+    stderr(r.stderr);
+  }
+  if (json) {
+    const out = { exitCode, jobs, ms: Math.round(performance.now() - t0), stdout: new TextDecoder().decode(captured) };
+    process.stdout.write(JSON.stringify(out) + "\n");
+  }
+  return exitCode;
+}
+
+function hostFS(dir: string): FileSystem {
+  return new NodeDirFS(dir, { readonly: false }) as FileSystem;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    throw new EkaError("E_CWD", `cannot read the current directory ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

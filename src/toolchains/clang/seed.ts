@@ -4,6 +4,7 @@
  */
 import { unpackTar } from "modern-tar";
 import { EkaError } from "../../errors.ts";
+import { MemoryFS, ReadOnlyFS, mkdirp, writeFile, type FileSystem } from "../../runtime/index.ts";
 
 /** A sysroot entry: `data` is undefined for a directory. Paths are relative to the guest's /usr. */
 export interface SysrootEntry {
@@ -24,4 +25,17 @@ export async function sysrootEntries(tar: Uint8Array): Promise<SysrootEntry[]> {
     else throw new EkaError("E_SEED_CORRUPT", `the seed sysroot tar holds an unexpected ${e.header.type} entry '${e.header.name}'; reinstall @yowasp/clang`);
   }
   return out;
+}
+
+/**
+ * The sysroot as a read-only in-memory file system (browsers and other hosts without a disk cache):
+ * mount it at /usr.
+ */
+export async function sysrootMemoryFS(tar: Uint8Array): Promise<FileSystem> {
+  const fs = new MemoryFS();
+  for (const e of await sysrootEntries(tar)) {
+    if (e.data === undefined) mkdirp(fs, e.path);
+    else writeFile(fs, e.path, e.data);
+  }
+  return new ReadOnlyFS(fs);
 }

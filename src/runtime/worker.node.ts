@@ -1,0 +1,111 @@
+/**
+ * Node-only: one pool worker (see pool.node.ts). It receives compiled modules once, then jobs; each
+ * job's mounts are built here from their descriptions, and the result (exit code, captured output,
+ * collected in-memory trees) is posted back.
+ */
+import { parentPort } from "node:worker_threads";
+import { EkaError } from "../errors.ts";
+import { adoptModule, cachedModule } from "./modules.ts";
+import type { MountSpec, PoolJob, PoolResult } from "./pool.node.ts";
+import { MemoryFS, runWasi, walk, writeFile, type FileSystem } from "./index.ts";
+import { NodeDirFS } from "./nodefs.node.ts";
+
+type Message = { type: "module"; key: string; module: WebAssembly.Module } | { type: "job"; id: number; job: PoolJob };
+
+const port = parentPort;
+if (!port) throw new Error("worker.node.ts must run in a worker thread");
+
+port.on("message", (m: Message) => {
+  if (m.type === "module") {
+    adoptModule(m.key, m.module);
+    return;
+  }
+  runJob(m.job).then(
+    (result) => port.postMessage({ id: m.id, ok: true, result }),
+    (e: unknown) => port.postMessage(errorReply(m.id, e)),
+  );
+});
+
+async function runJob(job: PoolJob): Promise<PoolResult> {
+  const pending = cachedModule(job.module);
+  if (!pending) throw new EkaError("E_UNKNOWN_MODULE", `the worker has no module ${job.module.slice(0, 16)}…`);
+  const module = await pending;
+  const mounts: { guest: string; fs: FileSystem }[] = [];
+  const collect: { guest: string; fs: FileSystem }[] = [];
+  for (const spec of job.mounts) {
+    const fs = await buildMount(spec);
+    mounts.push({ guest: spec.guest, fs });
+    if (spec.kind === "memory" && spec.collect) collect.push({ guest: spec.guest, fs });
+  }
+  let result: PoolResult;
+  if (job.program === "clang" || job.program === "clang++") {
+    const { compile } = await import("../toolchains/clang/host.ts");
+    const { sysrootDir } = await import("../toolchains/clang/seed.node.ts");
+    const sysroot = new NodeDirFS(await sysrootDir(), { readonly: true }) as FileSystem;
+    const r = await compile(job.args, {
+      module,
+      sysroot,
+      mounts,
+      driver: job.program,
+      ...(job.env ? { env: job.env } : {}),
+      ...(job.stdin ? { stdin: job.stdin } : {}),
+    });
+    result = { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  } else {
+    const r = await runWasi(module, {
+      args: job.args,
+      env: job.env ?? {},
+      preopens: mounts,
+      ...(job.cwd !== undefined ? { cwd: job.cwd } : {}),
+      ...(job.stdin ? { stdin: job.stdin } : {}),
+      ...(job.deterministic ? { deterministic: deterministicOptions(job.deterministic) } : {}),
+    });
+    result = { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
+  if (collect.length) {
+    result.files = {};
+    for (const c of collect) {
+      const files: Record<string, Uint8Array> = {};
+      for (const e of walk(c.fs)) if (e.kind === "file") files[e.path] = e.data;
+      result.files[c.guest] = files;
+    }
+  }
+  return result;
+}
+
+async function buildMount(spec: MountSpec): Promise<FileSystem> {
+  switch (spec.kind) {
+    case "host":
+      return new NodeDirFS(spec.path, { readonly: spec.readonly ?? false }) as FileSystem;
+    case "memory": {
+      const fs = new MemoryFS() as FileSystem;
+      for (const [path, data] of Object.entries(spec.files ?? {})) writeFile(fs, path, data);
+      return fs;
+    }
+    case "sysroot": {
+      const { sysrootDir } = await import("../toolchains/clang/seed.node.ts");
+      return new NodeDirFS(await sysrootDir(), { readonly: true }) as FileSystem;
+    }
+    case "module": {
+      const mod = (await import(spec.url)) as Record<string, unknown>;
+      const make = mod[spec.exportName];
+      if (typeof make !== "function") throw new EkaError("E_MOUNT_KIND", `mount module ${spec.url} has no function export '${spec.exportName}'`);
+      return (await (make as (o: unknown) => FileSystem | Promise<FileSystem>)(spec.options)) as FileSystem;
+    }
+    default:
+      throw new EkaError("E_MOUNT_KIND", `unknown mount kind '${(spec as { kind: string }).kind}' for ${(spec as { guest: string }).guest}; use host, memory, sysroot or module`);
+  }
+}
+
+function deterministicOptions(d: PoolJob["deterministic"]): { epochNs?: bigint; seed?: number } {
+  if (d === true || d === undefined || d === false) return {};
+  return {
+    ...(d.sourceDateEpoch !== undefined ? { epochNs: BigInt(d.sourceDateEpoch) * 1_000_000_000n } : {}),
+    ...(d.seed !== undefined ? { seed: d.seed } : {}),
+  };
+}
+
+function errorReply(id: number, e: unknown): { id: number; ok: false; code?: string; message: string; details?: Record<string, unknown> } {
+  if (e instanceof EkaError) return { id, ok: false, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
+  return { id, ok: false, code: "E_WORKER", message: e instanceof Error ? e.message : String(e) };
+}
