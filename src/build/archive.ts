@@ -1,7 +1,6 @@
 // Archive unpacking in TypeScript (no host `tar`): tar, tar.gz, tar.xz and zip into a Tree.
 import { gunzipSync, unzipSync } from "fflate";
 import { unpackTar } from "modern-tar";
-import { XzReadableStream } from "xz-decompress";
 import { EkaError } from "../errors.ts";
 import type { ArchiveFormat } from "../ir/types.ts";
 import { newTree, stripSingleTopDir, treePut, type Tree } from "./tree.ts";
@@ -28,6 +27,9 @@ export async function unpackArchive(data: Uint8Array, format: ArchiveFormat, whe
     let tar = data;
     if (format === "tar.gz") tar = gunzipSync(data);
     if (format === "tar.xz") {
+      // Loaded on demand; the package is CommonJS, so its named export sits on `default` under Node.
+      const xz = (await import("xz-decompress")) as typeof import("xz-decompress") & { default?: typeof import("xz-decompress") };
+      const XzReadableStream = xz.XzReadableStream ?? xz.default?.XzReadableStream;
       const stream = new XzReadableStream(new Blob([data as Uint8Array<ArrayBuffer>]).stream());
       tar = new Uint8Array(await new Response(stream).arrayBuffer());
     }
