@@ -100,7 +100,9 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
       const key = actionKey({ tool: toolId, args, env: stepEnv, cwd, inputs, outputs }, outPath);
       ctx.onProgress?.({ type: "step-start", storePath, stepId: step.id, stepsDone, stepsTotal });
       const t0 = Date.now();
-      const hit = ctx.fresh ? null : ctx.state.getAction(key);
+      // A step that declares no outputs can't be restored from the cache, so it always runs.
+      const cacheable = !ctx.fresh && outputs.length > 0;
+      const hit = cacheable ? ctx.state.getAction(key) : null;
       const cached = hit !== null && restoreOutputs(ctx.store, hit, outputs, locate);
       if (cached) {
         stepsCached++;
@@ -123,8 +125,8 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
           throw new StepFailure(step.id, r.exitCode, text);
         }
         stepsRun++;
-        const saved = saveOutputs(ctx.store, step.id, outputs, locate, text);
-        if (!ctx.fresh) ctx.state.putAction(key, saved);
+        const saved = cacheable ? saveOutputs(ctx.store, step.id, outputs, locate, text) : "";
+        if (cacheable) ctx.state.putAction(key, saved);
       }
       stepsDone++;
       ctx.onProgress?.({ type: "step-done", storePath, stepId: step.id, cached, ms: Date.now() - t0, stepsDone, stepsTotal });
