@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { EkaError } from "../../errors.ts";
 import { compileModule } from "../../runtime/modules.ts";
+import { applyV8Flags } from "../../runtime/pool.node.ts";
 import { blake3, initBlake3, toHex } from "../../util/blake3.ts";
 import { sysrootEntries } from "./seed.ts";
 
@@ -34,6 +35,7 @@ export function seedBytes(): Uint8Array {
 
 /** The compiled seed module and its key (BLAKE3 hex of its bytes), once per process. */
 export function seedModule(): Promise<{ key: string; module: WebAssembly.Module }> {
+  applyV8Flags();
   modulePromise ??= compileModule(seedBytes());
   return modulePromise;
 }

@@ -1,0 +1,184 @@
+// `npm run bench -- clang`: the seed clang on eka's host, side by side with node:wasi; first-use
+// latency of the seed module; V8 tiering choices; 1 vs 2 pool workers on a multi-file compile.
+// Each figure that depends on process-wide V8 state runs in a fresh subprocess (this file, in child
+// mode), so one measurement cannot warm up another.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(import.meta.url);
+const root = join(dirname(here), "..");
+const require = createRequire(import.meta.url);
+// Mid-size, self-contained C sources shipped with a dependency: one for single-job figures, all of
+// them for the multi-file compile.
+const hashSrc = join(dirname(require.resolve("hash-wasm")), "..", "src");
+const JOB_FILE = "blake3.c";
+
+interface ChildSpec {
+  mode: "job" | "first-use";
+  host: "eka" | "node";
+  flags?: string;
+  src?: string;
+  file?: string;
+}
+
+interface ChildResult {
+  compileMs: number;
+  firstInstanceMs?: number;
+  runMs?: number;
+  exitCode?: number;
+}
+
+export async function run(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "eka-bench-clang-"));
+  try {
+    const src = join(work, "src");
+    mkdirSync(src);
+    for (const f of readdirSync(hashSrc)) if (f.endsWith(".c") || f.endsWith(".h")) copyFileSync(join(hashSrc, f), join(src, f));
+    // Unpack the sysroot once up front so no child pays for it.
+    const { sysrootDir } = await import("../src/toolchains/clang/seed.node.ts");
+    await sysrootDir();
+
+    console.log("  first use of the seed module (fresh process: read + hash/compile + instantiate), goal <= 300 ms");
+    const firsts = [0, 1, 2].map(() => child({ mode: "first-use", host: "eka" }));
+    const total = median(firsts.map((r) => r.compileMs + (r.firstInstanceMs ?? 0)));
+    console.log(`    median of 3: ${total.toFixed(0)} ms (compile ${median(firsts.map((r) => r.compileMs)).toFixed(0)} ms + instantiate ${median(firsts.map((r) => r.firstInstanceMs ?? 0)).toFixed(0)} ms)`);
+
+    console.log(`  V8 tiering on one clang -cc1 -O2 job (${JOB_FILE}, eka host, fresh process each)`);
+    const tiers: Record<string, number> = {};
+    for (const flags of ["", "--liftoff-only", "--no-liftoff"]) {
+      const r = child({ mode: "job", host: "eka", flags, src, file: JOB_FILE });
+      tiers[flags || "default"] = r.runMs ?? NaN;
+      console.log(`    ${(flags || "default").padEnd(16)} ${(r.runMs ?? NaN).toFixed(0).padStart(6)} ms`);
+    }
+    const best = Object.entries(tiers).sort((a, b) => a[1] - b[1])[0];
+    console.log(`    fastest: ${best?.[0]} (${((tiers.default ?? NaN) / (best?.[1] ?? NaN)).toFixed(2)}x vs default); eka's default: ${(await import("../src/runtime/pool.node.ts")).DEFAULT_V8_FLAGS.join(" ") || "V8 default"}`);
+
+    console.log(`  eka host vs node:wasi on the same clang -cc1 -O2 job (${JOB_FILE}), same V8 flags, goal <= 0.95x`);
+    for (const flags of ["--liftoff-only", ""]) {
+      const ours = child({ mode: "job", host: "eka", flags, src, file: JOB_FILE });
+      const theirs = child({ mode: "job", host: "node", flags, src, file: JOB_FILE });
+      const ratio = (ours.runMs ?? NaN) / (theirs.runMs ?? NaN);
+      console.log(`    ${(flags || "default tiering").padEnd(16)} eka ${(ours.runMs ?? NaN).toFixed(0)} ms, node:wasi ${(theirs.runMs ?? NaN).toFixed(0)} ms, ratio ${ratio.toFixed(2)}x`);
+    }
+
+    const files = readdirSync(src).filter((f) => f.endsWith(".c")).sort();
+    console.log(`  pool: ${files.length} files compiled with clang -O2 -c (driver in each job), 1 vs 2 workers, goal >= 1.8x`);
+    const t1 = await poolCompile(src, files, 1, join(work, "out1"));
+    const t2 = await poolCompile(src, files, 2, join(work, "out2"));
+    console.log(`    1 worker ${t1.toFixed(0)} ms, 2 workers ${t2.toFixed(0)} ms, speed-up ${(t1 / t2).toFixed(2)}x`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function poolCompile(src: string, files: string[], size: number, out: string): Promise<number> {
+  mkdirSync(out, { recursive: true });
+  const { WorkerPool } = await import("../src/runtime/pool.node.ts");
+  const { seedBytes } = await import("../src/toolchains/clang/seed.node.ts");
+  const pool = new WorkerPool({ size });
+  try {
+    const key = await pool.addModule(seedBytes());
+    // Warm every worker (start-up and module transfer) so the figure is the compile work itself.
+    await Promise.all(Array.from({ length: size }, () => pool.run({ module: key, program: "clang", args: ["--version"], mounts: [] })));
+    const t0 = performance.now();
+    const results = await Promise.all(
+      files.map((f) =>
+        pool.run({
+          module: key,
+          program: "clang",
+          args: ["-O2", "-c", f, "-o", `/out/${f.replace(/\.c$/, ".o")}`],
+          mounts: [
+            { guest: "/", kind: "host", path: src, readonly: true },
+            { guest: "/out", kind: "host", path: out },
+          ],
+        }),
+      ),
+    );
+    const ms = performance.now() - t0;
+    const bad = results.find((r) => r.exitCode !== 0);
+    if (bad) throw new Error(`a pool compile failed: ${new TextDecoder().decode(bad.stderr)}`);
+    return ms;
+  } finally {
+    await pool.close();
+  }
+}
+
+function child(spec: ChildSpec): ChildResult {
+  const flags = spec.flags ? [spec.flags] : [];
+  const extra = spec.host === "node" ? ["--no-turbo-fast-api-calls"] : [];
+  const out = execFileSync(process.execPath, [...flags, ...extra, "--no-warnings", "--import", "tsx", here], {
+    cwd: root,
+    env: { ...process.env, EKA_BENCH_CHILD: JSON.stringify(spec), EKA_V8_FLAGS: "none" },
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  const line = out.trim().split("\n").pop() ?? "{}";
+  return JSON.parse(line) as ChildResult;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+async function childMain(spec: ChildSpec): Promise<void> {
+  const { seedFiles, sysrootDir } = await import("../src/toolchains/clang/seed.node.ts");
+  const sysroot = await sysrootDir();
+  const t0 = performance.now();
+  const bytes = readFileSync(seedFiles().wasm);
+  let module: WebAssembly.Module;
+  if (spec.host === "eka") {
+    const { compileModule } = await import("../src/runtime/modules.ts");
+    module = (await compileModule(bytes)).module;
+  } else {
+    module = await WebAssembly.compile(bytes);
+  }
+  const compileMs = performance.now() - t0;
+  if (spec.mode === "first-use") {
+    const t1 = performance.now();
+    const { WasiHost } = await import("../src/runtime/index.ts");
+    const host = new WasiHost({ args: ["clang", "--version"] });
+    await WebAssembly.instantiate(module, host.imports);
+    console.log(JSON.stringify({ compileMs, firstInstanceMs: performance.now() - t1 }));
+    return;
+  }
+  const args = [
+    "clang", "-cc1", "-triple", "wasm32-unknown-wasip1", "-O2", "-emit-obj", "-target-cpu", "generic",
+    "-resource-dir", "/usr", "-isysroot", "/usr", "-internal-isystem", "/usr/include",
+    "-internal-isystem", "/usr/include/wasm32-wasip1", "-o", "/tmp/out.o", "-x", "c", spec.file ?? JOB_FILE,
+  ];
+  const src = spec.src as string;
+  let runMs: number;
+  let exitCode: number;
+  if (spec.host === "eka") {
+    const { MemoryFS, runWasi } = await import("../src/runtime/index.ts");
+    const { NodeDirFS } = await import("../src/runtime/nodefs.node.ts");
+    const preopens = [
+      { guest: "/", fs: new NodeDirFS(src, { readonly: true }) },
+      { guest: "/usr", fs: new NodeDirFS(sysroot, { readonly: true }) },
+      { guest: "/tmp", fs: new MemoryFS() },
+    ];
+    const t1 = performance.now();
+    exitCode = (await runWasi(module, { args, env: {}, preopens })).exitCode;
+    runMs = performance.now() - t1;
+  } else {
+    const { WASI } = await import("node:wasi");
+    const tmp = mkdtempSync(join(tmpdir(), "eka-bench-nodewasi-"));
+    const wasi = new WASI({ version: "preview1", args, env: {}, preopens: { "/": src, "/usr": sysroot, "/tmp": tmp }, returnOnExit: true });
+    const t1 = performance.now();
+    const inst = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
+    exitCode = wasi.start(inst);
+    runMs = performance.now() - t1;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  if (exitCode !== 0) throw new Error(`the clang job exited with ${exitCode}`);
+  console.log(JSON.stringify({ compileMs, runMs, exitCode }));
+}
+
+if (process.env.EKA_BENCH_CHILD) {
+  await childMain(JSON.parse(process.env.EKA_BENCH_CHILD) as ChildSpec);
+}
