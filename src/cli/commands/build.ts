@@ -1,8 +1,134 @@
-// Node-only. Placeholder until the command lands; replaced by its owner.
+// Node-only: `eka build [ATOM]` — resolve, turn into IR, build what the store lacks.
+import { parseArgs } from "node:util";
+import { atomDirOf } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
+import { buildPrepared, prepareAtom, splitVariantArgs } from "../atoms.ts";
+import { ProgressRenderer } from "../progress.ts";
 
-export const summary = "(not implemented yet)";
-export const help = "eka build: not implemented yet\n";
-export async function run(_argv: string[]): Promise<number> {
-  throw new EkaError("E_UNIMPLEMENTED", "'eka build' is not implemented yet");
+export const summary = "Build an atom (and what it depends on) into the store";
+export const help = `Usage: eka build [ATOM] [options] [--VARIANT=CHOICE…]
+
+Builds the atom in directory ATOM (default: the current directory) for each host platform it
+lists, and every dependency it needs. Nothing is built twice: what is in the store is reused.
+
+Options:
+  -o, --out-link PATH  Point PATH at the result and keep it from garbage collection
+                       (several hosts: PATH, PATH-<host>, …)
+      --json           Print the results as JSON (pid, storePath, cid, built, host)
+      --check          Rebuild what is already in the store and compare the bytes
+  -j, --jobs N         Run at most N build commands at once (default: one per core)
+      --frozen         Fail if atom.lock is out of date instead of updating it
+      --no-progress    Do not show progress
+  -h, --help           Show this help
+
+Variants (from the atom's [platform] and [provide] tables; the first choice is the default):
+  --host=TRIPLE        Build for one of the atom's host platforms only
+  --NAME=CHOICE        Choose among an abstract package's choices, e.g. --cc=clang
+
+The store is $EKA_STORE, or ~/.local/share/eka/store.
+
+Examples:
+  eka build ./examples/hello -o result
+  eka build ./examples/greet-app --json
+  eka build --host=wasm32-wasip1 --cc=clang ./app
+`;
+
+const OPTIONS = {
+  "out-link": { type: "string", short: "o" },
+  json: { type: "boolean" },
+  check: { type: "boolean" },
+  jobs: { type: "string", short: "j" },
+  frozen: { type: "boolean" },
+  "no-progress": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const { rest, choices } = splitVariantArgs(argv, new Set(Object.keys(OPTIONS)));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    process.stderr.write(`eka build: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    process.stderr.write(`eka build: one atom at a time (got ${positionals.join(", ")})\n`);
+    return 2;
+  }
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
+    process.stderr.write(`eka build: --jobs wants a positive whole number, got '${values.jobs}'\n`);
+    return 2;
+  }
+  const dir = atomDirOf(positionals[0] ?? ".");
+  const t0 = performance.now();
+  const [prepared, store] = await Promise.all([prepareAtom(dir, choices, values.frozen ? { frozen: true } : {}), openDefaultStore()]);
+  const tty = !values.json && !values["no-progress"] && process.stderr.isTTY === true;
+  const progress = values["no-progress"] || values.json ? undefined : new ProgressRenderer(process.stderr, { tty });
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once("SIGINT", onSigint);
+  let results;
+  try {
+    results = await buildPrepared(prepared, {
+      store,
+      ...(jobs ? { jobs } : {}),
+      ...(values.check ? { check: true } : {}),
+      ...(progress ? { onProgress: progress.onEvent } : {}),
+      signal: ac.signal,
+    });
+  } finally {
+    progress?.finish();
+    process.off("SIGINT", onSigint);
+  }
+  const links: (string | undefined)[] = [];
+  if (values["out-link"]) {
+    const { makeResultLink } = await import("../../store/gc.node.ts");
+    results.forEach((r, i) => {
+      const link = i === 0 ? (values["out-link"] as string) : `${values["out-link"]}-${prepared.roots[i]?.platform.host}`;
+      makeResultLink(store, r.storePath, link);
+      links.push(link);
+    });
+  }
+  const ms = Math.round(performance.now() - t0);
+  let failedCheck = false;
+  if (values.json) {
+    const out = results.map((r, i) => ({
+      atom: prepared.graph.manifest.atom.id,
+      version: prepared.graph.manifest.atom.version,
+      host: prepared.roots[i]?.platform.host,
+      pid: r.pid,
+      storePath: r.storePath,
+      cid: r.cid,
+      built: r.built,
+      ...(links[i] ? { outLink: links[i] } : {}),
+      ...(r.check ? { check: r.check } : {}),
+    }));
+    process.stdout.write(JSON.stringify({ results: out, ms }, null, 2) + "\n");
+  } else {
+    for (const [i, r] of results.entries()) {
+      process.stdout.write(`${r.storePath}\n`);
+      if (r.check) {
+        if (r.check.identical) process.stderr.write(`check: ${prepared.roots[i]?.name} rebuilt bit for bit identical\n`);
+        else {
+          failedCheck = true;
+          process.stderr.write(`check: ${r.storePath} differs when rebuilt:\n${r.check.differences.map((d) => `  ${d.kind} ${d.path}`).join("\n")}\n`);
+        }
+      }
+    }
+  }
+  if (results.some((r) => r.check && !r.check.identical)) failedCheck = true;
+  if (failedCheck) throw new EkaError("E_CHECK_DIFFERS", `the rebuild differs from the store; the build is not reproducible (see the files listed above)`);
+  return 0;
+}
+
+export async function openDefaultStore() {
+  const { openStore } = await import("../../store/open.node.ts");
+  return openStore();
 }

@@ -1,8 +1,68 @@
-// Node-only. Placeholder until the command lands; replaced by its owner.
+// Node-only: `eka init [DIR] [--name NAME]` — a new buildable C atom with its lock.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { MANIFEST_FILE } from "../../atom/manifest.ts";
+import { loadAtomGraph } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
 
-export const summary = "(not implemented yet)";
-export const help = "eka init: not implemented yet\n";
-export async function run(_argv: string[]): Promise<number> {
-  throw new EkaError("E_UNIMPLEMENTED", "'eka init' is not implemented yet");
+export const summary = "Create a new atom (atom.toml, a C hello world, atom.lock)";
+export const help = `Usage: eka init [DIR] [--name NAME]
+
+Creates a C atom in DIR (default: the current directory): atom.toml, src/main.c (unless DIR
+already has src/), and atom.lock. 'eka run DIR' then builds and runs it.
+
+Options:
+      --name NAME   The atom's id (default: the directory's name)
+      --json        Print what was created as JSON
+  -h, --help        Show this help
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { name: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
+  } catch (e) {
+    process.stderr.write(`eka init: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const dir = resolve(positionals[0] ?? ".");
+  const name = values.name ?? basename(dir).toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "");
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(name)) throw new EkaError("E_USAGE", `'${name}' cannot be an atom id; pass --name with letters, digits, _ and -`);
+  const file = join(dir, MANIFEST_FILE);
+  if (existsSync(file)) throw new EkaError("E_EXISTS", `${file} exists already; edit it, or choose another directory`);
+  mkdirSync(join(dir, "src"), { recursive: true });
+  const created = [file];
+  writeFileSync(
+    file,
+    `[atom]
+id = "${name}"
+version = "0.1.0"
+
+[srcs.main]
+path = "src"
+
+[build]
+kind = "c"
+cflags = ["-O2"]
+
+[build.bin.${name}]
+sources = ["main.c"]
+`,
+  );
+  const main = join(dir, "src", "main.c");
+  if (!existsSync(main)) {
+    writeFileSync(main, `#include <stdio.h>\n\nint main(void) {\n  printf("hello from ${name}\\n");\n  return 0;\n}\n`);
+    created.push(main);
+  }
+  await loadAtomGraph(dir);
+  created.push(join(dir, "atom.lock"));
+  if (values.json) process.stdout.write(JSON.stringify({ id: name, dir, created }, null, 2) + "\n");
+  else process.stdout.write(`created ${name} in ${dir}\nrun it with: eka run ${positionals[0] ?? "."}\n`);
+  return 0;
 }

@@ -1,8 +1,40 @@
-// Node-only. Placeholder until the command lands; replaced by its owner.
-import { EkaError } from "../../errors.ts";
+// Node-only: `eka resolve [ATOM]` — bring atom.lock in line with atom.toml.
+import { parseArgs } from "node:util";
+import { atomDirOf, displayPath, loadAtomGraph } from "../../atom/resolve.node.ts";
 
-export const summary = "(not implemented yet)";
-export const help = "eka resolve: not implemented yet\n";
-export async function run(_argv: string[]): Promise<number> {
-  throw new EkaError("E_UNIMPLEMENTED", "'eka resolve' is not implemented yet");
+export const summary = "Bring atom.lock in line with atom.toml";
+export const help = `Usage: eka resolve [ATOM] [--frozen] [--json]
+
+Checks the lock of the atom in ATOM (default: the current directory) and of the path atoms it
+depends on. Entries that still answer atom.toml are kept; missing or stale ones are resolved:
+git dependencies to the highest tag matching their version range, git sources to the commit
+their ref names, url and path sources to the hash of their content. Writes are atomic.
+
+Options:
+      --frozen   Change nothing; fail (exit 1) if a lock is out of date
+      --json     Print the changes as JSON
+  -h, --help     Show this help
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { frozen: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
+  } catch (e) {
+    process.stderr.write(`eka resolve: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const dir = atomDirOf(positionals[0] ?? ".");
+  const changes: { atom: string; entry: string }[] = [];
+  const g = await loadAtomGraph(dir, { frozen: !!values.frozen, onChange: (d, what) => changes.push({ atom: displayPath(d), entry: what }) });
+  const locked = { srcs: Object.keys(g.lock.srcs).length, pins: Object.keys(g.lock.pins).length, deps: Object.keys(g.lock.deps).length };
+  if (values.json) process.stdout.write(JSON.stringify({ atom: g.manifest.atom.id, changes, locked }, null, 2) + "\n");
+  else if (changes.length === 0) process.stdout.write(`${displayPath(dir)}/atom.lock is up to date\n`);
+  else for (const c of changes) process.stdout.write(`locked ${c.entry} in ${c.atom}/atom.lock\n`);
+  return 0;
 }

@@ -1,8 +1,111 @@
-// Node-only. Placeholder until the command lands; replaced by its owner.
+// Node-only: `eka run [ATOM] [-- ARGS]` — build the atom if needed, then run its program.
+import { isAbsolute, relative } from "node:path";
+import { parseArgs } from "node:util";
+import type { Mount } from "../../build/runner.ts";
+import { atomDirOf } from "../../atom/resolve.node.ts";
+import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
+import { buildPrepared, prepareAtom, splitVariantArgs, type PreparedAtom } from "../atoms.ts";
+import { ProgressRenderer } from "../progress.ts";
+import { openDefaultStore } from "./build.ts";
 
-export const summary = "(not implemented yet)";
-export const help = "eka run: not implemented yet\n";
-export async function run(_argv: string[]): Promise<number> {
-  throw new EkaError("E_UNIMPLEMENTED", "'eka run' is not implemented yet");
+export const summary = "Build an atom if needed and run its program";
+export const help = `Usage: eka run [ATOM] [options] [--VARIANT=CHOICE…] [-- ARGS…]
+
+Builds the atom in directory ATOM (default: the current directory) unless the store has it, then
+runs its program in the sandbox: the store paths it needs are mounted read-only at /nix/store and
+the current directory is visible (read-write) at its own path. Nothing else of the machine is.
+The exit status is the program's.
+
+Options:
+  -p, --program NAME   Which of the atom's programs ([build.bin.NAME]); default: the first
+      --frozen         Fail if atom.lock is out of date instead of updating it
+      --host=TRIPLE    With several host platforms, which one (default: the first)
+      --NAME=CHOICE    A variant choice, as for 'eka build'
+  -h, --help           Show this help
+
+Examples:
+  eka run ./examples/hello
+  eka run ./examples/sqlite -- demo.db "select sqlite_version();"
+`;
+
+const OPTIONS = {
+  program: { type: "string", short: "p" },
+  frozen: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  const dash = argv.indexOf("--");
+  const own = dash < 0 ? argv : argv.slice(0, dash);
+  const progArgs = dash < 0 ? [] : argv.slice(dash + 1);
+  const { rest, choices } = splitVariantArgs(own, new Set(Object.keys(OPTIONS)));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    process.stderr.write(`eka run: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    process.stderr.write(`eka run: one atom at a time; put the program's arguments after '--' (got ${positionals.join(" ")})\n`);
+    return 2;
+  }
+  const dir = atomDirOf(positionals[0] ?? ".");
+  const prepared = await prepareAtom(dir, choices, values.frozen ? { frozen: true } : {});
+  return runAtomProgram(prepared, values.program, progArgs);
+}
+
+/** Builds (progress on stderr) and runs one program of the first root; returns its exit status. */
+export async function runAtomProgram(prepared: PreparedAtom, program: string | undefined, args: string[], env: Record<string, string> = {}, extraDirs: string[] = []): Promise<number> {
+  const m = prepared.graph.manifest;
+  const programs = programsOf(m);
+  const name = program ?? programs[0];
+  if (!name) throw new EkaError("E_NO_PROGRAM", `${m.file}: ${m.atom.id} builds no program; add a [build.bin.NAME] table to run it`);
+  if (program !== undefined && !programs.includes(program)) throw new EkaError("E_NO_PROGRAM", `${m.atom.id} has no program '${program}'; it has ${programs.join(", ") || "none"}`);
+  const root = prepared.roots[0] as (typeof prepared.roots)[number];
+  const one = { ...prepared, roots: [root] };
+  const store = await openDefaultStore();
+  const progress = new ProgressRenderer(process.stderr, { tty: process.stderr.isTTY === true });
+  let storePath: string;
+  try {
+    const [r] = await buildPrepared(one, { store, onProgress: progress.onEvent });
+    storePath = (r as { storePath: string }).storePath;
+  } finally {
+    progress.finish();
+  }
+  const [{ resolveProgram }, { InProcessRunner }, { NodeSandboxHost }] = await Promise.all([
+    import("../../build/run-program.ts"),
+    import("../../build/runners.node.ts"),
+    import("../../build/sandbox.node.ts"),
+  ]);
+  // As build/run-program.ts does, plus extra read-only host directories (an eka-run script's).
+  const rel = resolveProgram(store, storePath, `bin/${name}.wasm`);
+  const sandboxes = new NodeSandboxHost();
+  const cwd = process.cwd();
+  const mounts: Mount[] = store.closure([storePath]).map((p) => sandboxes.inputMount(store, p));
+  mounts.push({ guest: cwd, readonly: false, host: cwd });
+  for (const d of extraDirs) if (!isInside(d, cwd)) mounts.push({ guest: d, readonly: true, host: d });
+  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
+  const r = await new InProcessRunner().run({
+    stepId: `run ${name}`,
+    module: { key: `${storePath}/${rel}`, bytes: () => store.view([storePath]).readFile(`${base}/${rel}`) },
+    args: [name, ...args],
+    env: { PWD: cwd, ...env },
+    cwd,
+    mounts,
+  });
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  return r.exitCode;
+}
+
+function isInside(p: string, dir: string): boolean {
+  const rel = relative(dir, p);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }

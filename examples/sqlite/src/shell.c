@@ -1,0 +1,36 @@
+/* A small SQLite shell: `sqlite DB SQL…` runs each SQL argument against DB (a file in the
+   current directory, or :memory:) and prints result rows with '|' between columns. */
+#include <stdio.h>
+#include "sqlite3.h"
+
+static int print_row(void *unused, int n, char **values, char **names) {
+  (void)unused;
+  (void)names;
+  for (int i = 0; i < n; i++) printf("%s%s", i ? "|" : "", values[i] ? values[i] : "NULL");
+  printf("\n");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s DB [SQL...]\n  e.g. %s :memory: 'select sqlite_version();'\n", argv[0], argv[0]);
+    return 2;
+  }
+  sqlite3 *db;
+  if (sqlite3_open(argv[1], &db) != SQLITE_OK) {
+    fprintf(stderr, "cannot open %s: %s\n", argv[1], sqlite3_errmsg(db));
+    return 1;
+  }
+  int status = 0;
+  for (int i = 2; i < argc && status == 0; i++) {
+    char *err = NULL;
+    if (sqlite3_exec(db, argv[i], print_row, NULL, &err) != SQLITE_OK) {
+      fprintf(stderr, "error: %s\n", err ? err : "?");
+      sqlite3_free(err);
+      status = 1;
+    }
+  }
+  if (argc == 2) printf("SQLite %s\n", sqlite3_libversion());
+  sqlite3_close(db);
+  return status;
+}

@@ -1,0 +1,185 @@
+/**
+ * Where each key of a TOML document sits, so semantic errors (unknown key, wrong type) can name a
+ * line and column. smol-toml gives positions only for syntax errors, so this is a light line scan
+ * of a document that already parsed: table headers, `key = value` lines, and the keys of inline
+ * tables. It is not a TOML parser and need not be one: on anything it does not understand it
+ * records nothing, and the caller falls back to the nearest enclosing key it knows.
+ */
+
+/** 1-based line and column. */
+export interface Pos {
+  line: number;
+  column: number;
+}
+
+export interface KeyPos {
+  /** Position of the key itself. */
+  key: Pos;
+  /** Position of the first character of the value (for a table header: of the header). */
+  value: Pos;
+}
+
+/** Dotted key path (segments joined by "\u0000") → position. */
+export type PositionMap = Map<string, KeyPos>;
+
+export const pathKey = (path: readonly string[]): string => path.join("\u0000");
+
+/** The position of `path`, or of its nearest ancestor that has one, or line 1 column 1. */
+export function lookup(map: PositionMap, path: readonly string[], which: "key" | "value" = "key"): Pos {
+  for (let n = path.length; n > 0; n--) {
+    const p = map.get(pathKey(path.slice(0, n)));
+    if (p) return n === path.length ? p[which] : p.key;
+  }
+  return { line: 1, column: 1 };
+}
+
+export function scanPositions(source: string): PositionMap {
+  const map: PositionMap = new Map();
+  const lines = source.split(/\r?\n/);
+  let table: string[] = [];
+  const arrayCounts = new Map<string, number>();
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i] ?? "";
+    const lineNo = i + 1;
+    let j = skipWs(text, 0);
+    if (j >= text.length || text[j] === "#") continue;
+    if (text[j] === "[") {
+      const isArray = text[j + 1] === "[";
+      const start = j + (isArray ? 2 : 1);
+      const keys = readKeys(text, start);
+      if (!keys) continue;
+      table = keys.path;
+      if (isArray) {
+        // [[a.b]] entries become a.b.<index>, as in the parsed value.
+        const k = pathKey(table);
+        const n = arrayCounts.get(k) ?? 0;
+        arrayCounts.set(k, n + 1);
+        table = [...table, String(n)];
+      }
+      const pos = { line: lineNo, column: j + 1 };
+      map.set(pathKey(table), { key: pos, value: pos });
+      continue;
+    }
+    j = recordPair(text, j, lineNo, table, map);
+    // Multi-line arrays and strings: skip lines until brackets balance / the string closes.
+    if (j >= 0) i = skipContinuation(lines, i, j);
+  }
+  return map;
+}
+
+/** Records `key = value` starting at `j`; returns the index where the value starts, or -1. */
+function recordPair(text: string, j: number, lineNo: number, table: string[], map: PositionMap): number {
+  const keys = readKeys(text, j, "=");
+  if (!keys) return -1;
+  const v = skipWs(text, keys.end + 1);
+  const path = [...table, ...keys.path];
+  map.set(pathKey(path), { key: { line: lineNo, column: j + 1 }, value: { line: lineNo, column: v + 1 } });
+  if (text[v] === "{") scanInline(text, v, lineNo, path, map);
+  return v;
+}
+
+/** Keys of an inline table `{ a = 1, b = { c = 2 } }` on one line. */
+function scanInline(text: string, open: number, lineNo: number, path: string[], map: PositionMap): number {
+  let j = open + 1;
+  while (j < text.length) {
+    j = skipWs(text, j);
+    if (text[j] === "}") return j + 1;
+    if (text[j] === ",") {
+      j++;
+      continue;
+    }
+    const keys = readKeys(text, j, "=");
+    if (!keys) return text.length;
+    const v = skipWs(text, keys.end + 1);
+    const sub = [...path, ...keys.path];
+    map.set(pathKey(sub), { key: { line: lineNo, column: j + 1 }, value: { line: lineNo, column: v + 1 } });
+    j = text[v] === "{" ? scanInline(text, v, lineNo, sub, map) : skipValue(text, v);
+  }
+  return j;
+}
+
+/** Index just after a scalar or array value on one line. */
+function skipValue(text: string, j: number): number {
+  let depth = 0;
+  while (j < text.length) {
+    const c = text[j];
+    if (c === '"' || c === "'") j = skipString(text, j);
+    else {
+      if (c === "[" || c === "{") depth++;
+      else if (c === "]" || c === "}") {
+        if (depth === 0) return j;
+        depth--;
+      } else if (c === "," && depth === 0) return j;
+      j++;
+    }
+  }
+  return j;
+}
+
+function skipString(text: string, j: number): number {
+  const q = text[j];
+  let k = j + 1;
+  while (k < text.length && text[k] !== q) k += q === '"' && text[k] === "\\" ? 2 : 1;
+  return k + 1;
+}
+
+function skipContinuation(lines: string[], i: number, start: number): number {
+  let depth = 0;
+  let line = i;
+  let text = lines[line] ?? "";
+  let j = start;
+  if (text.startsWith('"""', j) || text.startsWith("'''", j)) {
+    const q = text.slice(j, j + 3);
+    if (text.indexOf(q, j + 3) >= 0) return line;
+    while (++line < lines.length && !(lines[line] ?? "").includes(q));
+    return line;
+  }
+  for (;;) {
+    while (j < text.length) {
+      const c = text[j];
+      if (c === "#") break;
+      if (c === '"' || c === "'") {
+        j = skipString(text, j);
+        continue;
+      }
+      if (c === "[" || c === "{") depth++;
+      else if (c === "]" || c === "}") depth--;
+      j++;
+    }
+    if (depth <= 0 || line + 1 >= lines.length) return line;
+    text = lines[++line] ?? "";
+    j = 0;
+  }
+}
+
+/** Reads a dotted key (bare or quoted segments) up to `stop` (or `]`); null if none. */
+function readKeys(text: string, j: number, stop = "]"): { path: string[]; end: number } | null {
+  const path: string[] = [];
+  for (;;) {
+    j = skipWs(text, j);
+    const c = text[j];
+    if (c === '"' || c === "'") {
+      const end = skipString(text, j);
+      const raw = text.slice(j + 1, end - 1);
+      path.push(c === '"' ? raw.replace(/\\(.)/g, "$1") : raw);
+      j = end;
+    } else {
+      const m = /^[A-Za-z0-9_-]+/.exec(text.slice(j));
+      if (!m) return null;
+      path.push(m[0]);
+      j += m[0].length;
+    }
+    j = skipWs(text, j);
+    if (text[j] === ".") {
+      j++;
+      continue;
+    }
+    if (text[j] === stop) return { path, end: j };
+    return null;
+  }
+}
+
+function skipWs(text: string, j: number): number {
+  while (j < text.length && (text[j] === " " || text[j] === "\t")) j++;
+  return j;
+}

@@ -1,0 +1,91 @@
+// Node-only: what `eka build`, `eka run` and `eka-run` share — load an atom graph, turn it into IR,
+// build it with a host whose path sources map back to the atoms' directories.
+import { resolve as resolvePath } from "node:path";
+import { loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
+import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
+import { nodeSourceHost } from "../build/sources.node.ts";
+import type { BuildResult, ProgressEvent } from "../build/types.ts";
+import { initIR, storePathOf } from "../ir/pid.ts";
+import type { PackageIR } from "../ir/types.ts";
+import type { Store } from "../store/store.ts";
+
+export interface PreparedAtom {
+  graph: AtomNode;
+  /** One root per selected host platform. */
+  roots: PackageIR[];
+}
+
+/** Loads (and, unless frozen, resolves) the atom in `dir` and gives its IR roots. */
+export async function prepareAtom(dir: string, choices: Choices, opts: LoadOptions = {}): Promise<PreparedAtom> {
+  const [graph, seed] = await Promise.all([loadAtomGraph(dir, opts), seedPath(), initIR()]);
+  const memo = new Map();
+  const roots = variantsOf(graph.manifest, choices).map((v) => atomToIR(graph, v, { seed }, memo));
+  return { graph, roots };
+}
+
+async function seedPath(): Promise<string> {
+  const { seedStorePath } = await import("../build/seed.ts");
+  const { seedVersion } = await import("../build/seed.node.ts");
+  await initIR();
+  return seedStorePath(seedVersion());
+}
+
+export interface BuildAtomOptions {
+  store: Store;
+  jobs?: number;
+  check?: boolean;
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Builds the roots; a no-op (everything in the store) loads no build host at all. */
+export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Promise<BuildResult[]> {
+  const { store } = opts;
+  const { buildGraph } = await import("../build/build.ts");
+  const base = { store, ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.check ? { check: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  if (!opts.check && p.roots.every((r) => store.has(storePathOf(r)))) return buildGraph(p.roots, base);
+  const [{ nodeBuildHost }, { ensureSeed }] = await Promise.all([import("../build/node.ts"), import("../build/seed.node.ts")]);
+  await ensureSeed(store);
+  const host = await nodeBuildHost(store, opts.jobs ? { workers: opts.jobs } : {});
+  const dirs = pathSourceDirs(p.graph);
+  const disk = nodeSourceHost();
+  const sources = {
+    ...disk,
+    readPath: (key: string) => {
+      const abs = dirs.get(key);
+      // Keys are made by pathSourceKey; anything else is a path as written, relative to the root atom.
+      return disk.readPath(abs ?? resolvePath(p.graph.dir, key));
+    },
+  };
+  return buildGraph(p.roots, { ...base, host: { ...host, sources } });
+}
+
+/** pathSourceKey → absolute directory or file, for every path source of the graph. */
+function pathSourceDirs(g: AtomNode, out = new Map<string, string>()): Map<string, string> {
+  const m = g.manifest;
+  for (const s of [...Object.values(m.srcs), ...Object.values(m.pins)]) {
+    if (s.kind === "path") out.set(pathSourceKey(m, s.path as string), resolvePath(g.dir, s.path as string));
+  }
+  for (const d of Object.values(g.deps)) pathSourceDirs(d, out);
+  return out;
+}
+
+/**
+ * Splits `--NAME=VALUE` variant options (anything parseArgs would not know) off argv, so each
+ * command can declare its own options and still take `--cc=clang --host=…`.
+ */
+export function splitVariantArgs(argv: string[], known: Set<string>): { rest: string[]; choices: Choices } {
+  const rest: string[] = [];
+  const choices: Choices = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(a);
+    if (m && !known.has(m[1] as string)) choices[m[1] as string] = m[2] as string;
+    else rest.push(a);
+  }
+  return { rest, choices };
+}
