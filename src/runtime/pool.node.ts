@@ -52,6 +52,19 @@ export interface PoolResult {
   stderr: Uint8Array;
   /** For `memory` mounts with `collect`: guest mount point → relative path → contents. */
   files?: Record<string, Record<string, Uint8Array>>;
+  /** The worker thread that ran the job (for logs). */
+  threadId?: number;
+}
+
+/** Counters for tests and benchmarks. */
+export interface PoolStats {
+  jobs: number;
+  workersStarted: number;
+  /** Compiled modules posted to workers: at most one per (worker, module). */
+  modulesSent: number;
+  timeouts: number;
+  /** Most jobs running at the same moment. */
+  peakBusy: number;
 }
 
 export interface PoolOptions {
@@ -98,6 +111,7 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private closed = false;
+  readonly stats: PoolStats = { jobs: 0, workersStarted: 0, modulesSent: 0, timeouts: 0, peakBusy: 0 };
 
   constructor(opts: PoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? availableParallelism());
@@ -132,6 +146,8 @@ export class WorkerPool {
       const p = this.queue.shift() as Pending;
       const s = slot;
       s.busy = true;
+      this.stats.jobs++;
+      this.stats.peakBusy = Math.max(this.stats.peakBusy, this.slots.filter((x) => x.busy).length);
       void this.dispatch(s, p).finally(() => {
         s.busy = false;
         this.pump();
@@ -143,6 +159,7 @@ export class WorkerPool {
     const slot: Slot = { worker: startWorker(), modules: new Set(), busy: false };
     slot.worker.unref();
     this.slots.push(slot);
+    this.stats.workersStarted++;
     return slot;
   }
 
@@ -180,7 +197,7 @@ export class WorkerPool {
       const onMessage = (m: WorkerReply): void => {
         if (m.id !== id) return;
         finish();
-        if (m.ok) p.resolve(m.result);
+        if (m.ok) p.resolve({ ...m.result, threadId: w.threadId });
         else p.reject(new EkaError(m.code ?? "E_WORKER", m.message, m.details));
       };
       const onError = (e: Error): void => {
@@ -200,6 +217,7 @@ export class WorkerPool {
       if (job.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           finish();
+          this.stats.timeouts++;
           this.replace(slot);
           p.reject(
             new EkaError("E_TIMEOUT", `'${job.args.join(" ").slice(0, 200)}' ran longer than its wall-time limit of ${job.timeoutMs} ms and was stopped`),
@@ -209,6 +227,7 @@ export class WorkerPool {
       if (module) {
         w.postMessage({ type: "module", key: job.module, module });
         slot.modules.add(job.module);
+        this.stats.modulesSent++;
       }
       w.postMessage({ type: "job", id, job });
     });
