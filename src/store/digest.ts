@@ -36,9 +36,13 @@ export function digestFromBytes(bytes: Uint8Array, where = "digest"): Digest {
   return toHex(bytes) as Digest;
 }
 
+const NIBBLE = new Map([..."0123456789abcdef"].map((c, i) => [c.charCodeAt(0), i]));
+
 export function digestToBytes(d: Digest): Uint8Array {
   const out = new Uint8Array(DIGEST_BYTES);
-  for (let i = 0; i < DIGEST_BYTES; i++) out[i] = parseInt(d.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < DIGEST_BYTES; i++) {
+    out[i] = ((NIBBLE.get(d.charCodeAt(2 * i)) as number) << 4) | (NIBBLE.get(d.charCodeAt(2 * i + 1)) as number);
+  }
   return out;
 }
 

@@ -3,11 +3,12 @@
  * little-endian length, the bytes, and zero padding to a multiple of 8; the archive is
  * "nix-archive-1" then one node "(" type … ")", with directory entries in byte order of name.
  */
-import { sha256 } from "@noble/hashes/sha2.js";
 import { EkaError } from "../errors.ts";
 import { compareNames } from "./directory.ts";
 import { nixbase32Encode } from "./nixbase32.ts";
-import type { TreeReader } from "./types.ts";
+import { sha256Chunks, sha256Stream } from "./sha256.ts";
+import type { Digest } from "./digest.ts";
+import type { DirEntry, Directory, TreeReader } from "./types.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -34,6 +35,7 @@ const T = Object.fromEntries(
   ["(", ")", "type", "regular", "executable", "", "contents", "symlink", "target", "directory", "entry", "name", "node", MAGIC].map((s) => [s, str(s)]),
 ) as Record<string, Uint8Array>;
 const tok = (s: string) => T[s] as Uint8Array;
+const ENTRY_START = new Uint8Array([...tok("entry"), ...tok("("), ...tok("name")]);
 
 /** NAR of `path` in `tree`, as a sequence of chunks (file contents are passed through whole). */
 export function* narDump(tree: TreeReader, path = ""): Generator<Uint8Array> {
@@ -78,15 +80,60 @@ function* dumpNode(tree: TreeReader, path: string): Generator<Uint8Array> {
   yield tok(")");
 }
 
+/** Reads store objects for narDumpNode. */
+export interface ObjectSource {
+  directory(d: Digest): Directory;
+  blob(d: Digest): Uint8Array;
+}
+
+/**
+ * NAR of a tree of store objects, walking directory entries directly (they are already in
+ * canonical order, which is NAR order). `root.name` is ignored.
+ */
+export function* narDumpNode(root: DirEntry, source: ObjectSource): Generator<Uint8Array> {
+  yield tok(MAGIC);
+  yield* dumpEntry(root, source);
+}
+
+function* dumpEntry(e: DirEntry, source: ObjectSource): Generator<Uint8Array> {
+  yield tok("(");
+  yield tok("type");
+  if (e.kind === "file") {
+    yield tok("regular");
+    if (e.executable) {
+      yield tok("executable");
+      yield tok("");
+    }
+    yield tok("contents");
+    const bytes = source.blob(e.digest);
+    if (bytes.length !== e.size) throw new EkaError("E_CORRUPT_OBJECT", `blob ${e.digest} is ${bytes.length} bytes, but its directory says ${e.size}`);
+    yield u64(bytes.length);
+    yield bytes;
+    const pad = (8 - (bytes.length % 8)) % 8;
+    if (pad) yield ZEROS.subarray(0, pad);
+  } else if (e.kind === "symlink") {
+    yield tok("symlink");
+    yield tok("target");
+    yield str(e.target);
+  } else {
+    yield tok("directory");
+    for (const child of source.directory(e.digest).entries) {
+      yield ENTRY_START;
+      yield str(child.name);
+      yield tok("node");
+      yield* dumpEntry(child, source);
+      yield tok(")");
+    }
+  }
+  yield tok(")");
+}
+
+const ZEROS = new Uint8Array(8);
+
 /** SHA-256 (as Nix writes it, `sha256:<nixbase32>`) and size of a NAR given as chunks. */
 export function narHashOf(chunks: Iterable<Uint8Array>): { narHash: string; narSize: number } {
-  const h = sha256.create();
-  let narSize = 0;
-  for (const c of chunks) {
-    h.update(c);
-    narSize += c.length;
-  }
-  return { narHash: `sha256:${nixbase32Encode(h.digest())}`, narSize };
+  const { digest, size } = sha256Chunks(chunks);
+  return { narHash: `sha256:${nixbase32Encode(digest)}`, narSize: size };
 }
 
 /** Receives a NAR's contents as it is parsed. Paths are relative, "" is the root. */
@@ -103,7 +150,7 @@ export interface NarSink {
  * Errors are E_BAD_NAR naming the byte offset; `where` names the input.
  */
 export async function narParse(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, sink: NarSink, where = "NAR"): Promise<{ narHash: string; narSize: number }> {
-  const r = new ByteReader(source, where);
+  const r = new ByteReader(source, where, await sha256Stream());
   if ((await r.str()) !== MAGIC) r.fail("it does not start with 'nix-archive-1' (not a NAR)");
   await parseNode(r, sink, "");
   if (!(await r.atEnd())) r.fail("there is data after the end of the archive");
@@ -160,7 +207,6 @@ async function parseNode(r: ByteReader, sink: NarSink, path: string): Promise<vo
 
 /** Pulls exact byte counts out of a chunked source, hashing everything it consumes. */
 class ByteReader {
-  readonly hash = sha256.create();
   offset = 0;
   private buf: Uint8Array = new Uint8Array(0);
   private pos = 0;
@@ -170,6 +216,7 @@ class ByteReader {
   constructor(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     private readonly where: string,
+    readonly hash: { update(b: Uint8Array): void; digest(): Uint8Array },
   ) {
     this.it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   }

@@ -2,6 +2,7 @@
  * Node entry to store/: opens file stores, resolves the default store address, and adds
  * materialize() (read-only host checkouts of store paths, for sandboxes in worker threads).
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,7 +13,14 @@ import { FileBackend } from "./backends/file.node.ts";
 import type { Backend } from "./backend.ts";
 import { LayeredBackend } from "./backends/layered.ts";
 import { openBackendByAddress, StoreImpl, type Store } from "./store.ts";
+import { useSha256 } from "./sha256.ts";
 import { parseStorePath } from "./store-path.ts";
+
+// Native SHA-256 for NAR hashes on Node.
+useSha256(() => {
+  const h = createHash("sha256");
+  return { update: (b) => void h.update(b), digest: () => new Uint8Array(h.digest()) };
+});
 
 /**
  * The store address to use: `$EKA_STORE` (an address or a directory path), else

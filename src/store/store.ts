@@ -9,7 +9,8 @@ import { MemoryBackend } from "./backends/memory.ts";
 import { LayeredBackend } from "./backends/layered.ts";
 import { digestOf, parseDigest, type Digest } from "./digest.ts";
 import { decodeDirectory, encodeDirectory, makeDirectory } from "./directory.ts";
-import { narDump, narHashOf } from "./nar.ts";
+import { narDumpNode, narHashOf } from "./nar.ts";
+import { initSha256 } from "./sha256.ts";
 import { parseStorePath, STORE_DIR } from "./store-path.ts";
 import type { DirEntry, Directory, NewPathInfo, PathInfo, Realisation, TreeReader, TreeStat } from "./types.ts";
 
@@ -92,8 +93,13 @@ export interface OpenOptions {
  * or `near|far` to layer a near cache in front of a far store.
  */
 export async function openStore(address: string, options: OpenOptions = {}): Promise<Store> {
-  await initBlake3();
+  await initHashes();
   return new StoreImpl(openBackendByAddress(address, options));
+}
+
+/** BLAKE3 and SHA-256 are WebAssembly, instantiated once before any store is used. */
+export async function initHashes(): Promise<void> {
+  await Promise.all([initBlake3(), initSha256()]);
 }
 
 export function openBackendByAddress(address: string, options: OpenOptions = {}): Backend {
@@ -113,7 +119,7 @@ export function openBackendByAddress(address: string, options: OpenOptions = {})
 
 /** Wraps an already-open backend (tests, custom layering). */
 export async function storeFromBackend(backend: Backend): Promise<Store> {
-  await initBlake3();
+  await initHashes();
   return new StoreImpl(backend);
 }
 
@@ -307,11 +313,26 @@ export class StoreImpl implements Store {
     yield* this.dumpCid(info.cid);
   }
 
-  /** NAR of a cid's tree. */
-  dumpCid(cid: Digest): Generator<Uint8Array> {
-    const reader = new ObjectTreeReader(this, new Map([["x", cid]]));
-    return narDump(reader, "x");
+  /** NAR of a cid's tree, walking the directory objects directly. */
+  *dumpCid(cid: Digest): Generator<Uint8Array> {
+    const root = this.directories.get(cid);
+    if (!root) throw new EkaError("E_MISSING_OBJECT", `directory ${cid} is missing from ${this.address}; run 'eka store verify'`);
+    const only = root.entries[0];
+    yield* narDumpNode(only && only.name === "" ? only : { kind: "directory", name: "", digest: cid }, this.narSource);
   }
+
+  private readonly narSource = {
+    directory: (d: Digest): Directory => {
+      const dir = this.directories.get(d);
+      if (!dir) throw new EkaError("E_MISSING_OBJECT", `directory ${d} is missing from ${this.address}; run 'eka store verify'`);
+      return dir;
+    },
+    blob: (d: Digest): Uint8Array => {
+      const bytes = this.blobs.get(d);
+      if (!bytes) throw new EkaError("E_MISSING_OBJECT", `blob ${d} is missing from ${this.address}; run 'eka store verify'`);
+      return bytes;
+    },
+  };
 
   close(): void {
     this.backend.close();

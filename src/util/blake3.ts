@@ -46,8 +46,10 @@ export function blake3(data: Uint8Array): Uint8Array {
   return hasher.digest("binary");
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 export function toHex(bytes: Uint8Array): string {
   let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i] as number];
   return s;
 }
