@@ -1,8 +1,173 @@
-// Node-only. Placeholder until the command lands; replaced by its owner.
+// Node-only: `eka wasi run`, a WASI preview1 command runner in the manner of `wasmtime run`.
+import { readFileSync, readSync, statSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EkaError } from "../../errors.ts";
+import { checkImports, type Preopen, runWasi } from "../../runtime/index.ts";
+import { NodeDirFS } from "../../runtime/nodefs.node.ts";
 
-export const summary = "(not implemented yet)";
-export const help = "eka wasi: not implemented yet\n";
-export async function run(_argv: string[]): Promise<number> {
-  throw new EkaError("E_UNIMPLEMENTED", "'eka wasi' is not implemented yet");
+export const summary = "Run a WASI preview1 command (.wasm) with chosen directories and environment";
+
+export const help = `Usage: eka wasi run [options] FILE.wasm [--] [ARGS…]
+
+Runs a WebAssembly command built for WASI preview1 (wasm32-wasip1), like 'wasmtime run'.
+stdin, stdout and stderr are passed through (output is written as the program writes it);
+the program's exit code becomes eka's.
+
+Options (before FILE.wasm; everything after it goes to the program):
+  --dir HOST[::GUEST]  Give the program the host directory HOST, seen at GUEST (default: HOST
+                       as written; '--dir .' makes relative paths in the program resolve in
+                       the current directory). Repeatable. Nothing else on the host is visible.
+  --readonly-dir HOST[::GUEST]  The same, read-only.
+  --env K=V            Set an environment variable for the program (repeatable). The program
+                       sees no other variables.
+  --deterministic      Clocks start at SOURCE_DATE_EPOCH (from eka's environment, default 0)
+                       and advance 1 µs per reading; random bytes come from a fixed seed.
+  -h, --help           Show this help.
+
+Examples:
+  eka wasi run hello.wasm
+  eka wasi run --dir . --env LANG=C tool.wasm -- -o out.txt in.txt
+  eka wasi run --dir /tmp/data::/data sqlite-driver.wasm /data/db.sqlite
+`;
+
+const options = {
+  dir: { type: "string", multiple: true },
+  "readonly-dir": { type: "string", multiple: true },
+  env: { type: "string", multiple: true },
+  deterministic: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} satisfies ParseArgsConfig["options"];
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === "--help" || sub === "-h" || sub === "help") {
+    process.stdout.write(help);
+    return 0;
+  }
+  if (sub !== "run") {
+    process.stderr.write(sub === undefined ? help : `eka wasi: unknown subcommand '${sub}' (the only one is 'run')\n`);
+    return 2;
+  }
+  // Options end at the first positional (the module): the rest are the program's own arguments.
+  const scan = parseArgs({ args: rest, options, allowPositionals: true, strict: false, tokens: true });
+  const first = scan.tokens.find((t) => t.kind === "positional" || t.kind === "option-terminator");
+  const split = first === undefined ? rest.length : first.kind === "option-terminator" ? first.index + 1 : first.index;
+  let values;
+  try {
+    ({ values } = parseArgs({ args: rest.slice(0, first?.kind === "option-terminator" ? first.index : split), options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    process.stderr.write(`eka wasi run: ${(e as Error).message}\nRun 'eka wasi --help' for usage.\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const [file, ...guestArgs] = rest.slice(split);
+  if (file === undefined) {
+    process.stderr.write("eka wasi run: missing FILE.wasm\nRun 'eka wasi --help' for usage.\n");
+    return 2;
+  }
+  if (guestArgs[0] === "--") guestArgs.shift();
+
+  const module = await loadModule(file);
+  checkImports(module);
+  const preopens: Preopen[] = [];
+  for (const [spec, readonly] of [...(values.dir ?? []).map((d) => [d, false] as const), ...(values["readonly-dir"] ?? []).map((d) => [d, true] as const)]) {
+    const [host, guest = host] = spec.split("::") as [string, string?];
+    preopens.push({ guest, fs: openDir(host, readonly) });
+  }
+  const env: Record<string, string> = {};
+  for (const kv of values.env ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq <= 0) throw new EkaError("E_USAGE", `--env '${kv}' must look like NAME=VALUE`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (values.deterministic && epoch !== undefined && !/^\d+$/.test(epoch)) {
+    throw new EkaError("E_USAGE", `SOURCE_DATE_EPOCH='${epoch}' is not a whole number of seconds`);
+  }
+  const result = await runWasi(module, {
+    args: [file, ...guestArgs],
+    env,
+    preopens,
+    stdin: readStdin,
+    stdout: (b) => writeAll(1, b),
+    stderr: (b) => writeAll(2, b),
+    ...(values.deterministic ? { deterministic: { epochNs: BigInt(epoch ?? "0") * 1_000_000_000n, seed: 0 } } : {}),
+  });
+  return result.exitCode;
 }
+
+async function loadModule(file: string): Promise<WebAssembly.Module> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new EkaError("E_WASI_FILE", code === "ENOENT" ? `'${file}' does not exist` : `cannot read '${file}': ${(e as Error).message}`);
+  }
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new EkaError("E_WASI_NOT_WASM", `'${file}' is not a WebAssembly module (it does not start with '\\0asm')`);
+  }
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    throw new EkaError("E_WASI_NOT_WASM", `'${file}' is not a valid WebAssembly module: ${(e as Error).message}`);
+  }
+}
+
+function openDir(host: string, readonly: boolean): NodeDirFS {
+  const abs = resolve(host);
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    throw new EkaError("E_WASI_DIR", `--dir '${host}': no such directory`);
+  }
+  if (!isDir) throw new EkaError("E_WASI_DIR", `--dir '${host}' is not a directory`);
+  return new NodeDirFS(abs, { readonly });
+}
+
+/** Synchronous writes, so output reaches the terminal or pipe while the program runs. */
+function writeAll(fd: number, b: Uint8Array): void {
+  let off = 0;
+  while (off < b.length) {
+    try {
+      off += writeSync(fd, b, off, b.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      pause();
+    }
+  }
+}
+
+let stdinEnded = false;
+function readStdin(buf: Uint8Array): number {
+  if (stdinEnded) return 0;
+  for (;;) {
+    try {
+      const n = readSync(0, buf, 0, buf.length, null);
+      if (n === 0) stdinEnded = true;
+      return n;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") {
+        pause();
+        continue;
+      }
+      if (code === "EOF" || code === "EBADF" || code === "ENXIO") {
+        stdinEnded = true;
+        return 0;
+      }
+      throw e;
+    }
+  }
+}
+
+const cell = new Int32Array(new SharedArrayBuffer(4));
+function pause(): void {
+  Atomics.wait(cell, 0, 0, 2);
+}
+
