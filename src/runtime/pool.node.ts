@@ -258,7 +258,9 @@ function startWorker(): Worker {
   const candidates = [new URL("./worker.node.ts", here), new URL("../src/runtime/worker.node.ts", here)];
   const source = candidates.find((u) => existsSync(fileURLToPath(u)));
   if (!source) throw new EkaError("E_WORKER", `cannot find the pool worker (looked for ${candidates.map((u) => fileURLToPath(u)).join(", ")}); reinstall eka`);
-  const tsxApi = pathToFileURL(createRequire(here).resolve("tsx/esm/api")).href;
+  // tsx's ESM API by absolute URL (an eval worker resolves bare names from its cwd, which may be
+  // anywhere); its CommonJS twin cannot register the loader from inside a worker.
+  const tsxApi = pathToFileURL(createRequire(here).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => m.tsImport(${JSON.stringify(source.href)}, ${JSON.stringify(here)}))`;
   return new Worker(boot, { eval: true });
 }

@@ -1,0 +1,97 @@
+// The worker pool with the real seed clang: parallel compile jobs, modules sent once per worker,
+// in-memory mounts collected back, and the wall-time limit (a runaway guest is stopped, the worker
+// replaced).
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import wabtInit from "wabt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isEkaError } from "../../src/errors.ts";
+import { runWasi } from "../../src/runtime/index.ts";
+import { compileModule } from "../../src/runtime/modules.ts";
+import { WorkerPool } from "../../src/runtime/pool.node.ts";
+import { seedBytes } from "../../src/toolchains/clang/seed.node.ts";
+
+const fixtures = join(import.meta.dirname, "../toolchains/fixtures/multi");
+
+describe("WorkerPool", () => {
+  let dir: string;
+  let pool: WorkerPool;
+  let seed: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "eka-pool-test-"));
+    cpSync(fixtures, dir, { recursive: true });
+    pool = new WorkerPool({ size: 2 });
+    seed = await pool.addModule(seedBytes());
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs compile jobs on two workers at once and returns their outputs", async () => {
+    const compileJob = (file: string) =>
+      pool.run({
+        module: seed,
+        program: "clang" as const,
+        args: ["-O1", "-c", file, "-o", `/out/${file.replace(".c", ".o")}`],
+        mounts: [
+          { guest: "/", kind: "host" as const, path: dir, readonly: true },
+          { guest: "/out", kind: "memory" as const, collect: true },
+        ],
+      });
+    const results = await Promise.all(["main.c", "area.c", "greet.c"].map(compileJob));
+    for (const r of results) expect(new TextDecoder().decode(r.stderr)).toBe("");
+    expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0]);
+    expect(pool.stats.peakBusy).toBe(2);
+    expect(new Set(results.map((r) => r.threadId)).size).toBe(2);
+    // Each worker got the 75 MB compiled module once, not once per job.
+    expect(pool.stats.modulesSent).toBe(2);
+
+    // Link the collected objects in a third job, then run the program.
+    const objects: Record<string, Uint8Array> = {};
+    for (const r of results) Object.assign(objects, r.files?.["/out"]);
+    expect(Object.keys(objects).sort()).toEqual(["area.o", "greet.o", "main.o"]);
+    const link = await pool.run({
+      module: seed,
+      program: "clang",
+      args: ["-o", "/o/prog.wasm", "/o/main.o", "/o/area.o", "/o/greet.o"],
+      mounts: [{ guest: "/o", kind: "memory", files: objects, collect: true }],
+    });
+    expect(link.exitCode).toBe(0);
+    const prog = link.files?.["/o"]?.["prog.wasm"] as Uint8Array;
+    const { module } = await compileModule(prog);
+    const r = await runWasi(module, { args: ["prog"], env: {}, preopens: [] });
+    expect(new TextDecoder().decode(r.stdout)).toBe("total area x100 = 4656\nargc=1 first=-\nhello from seed\n");
+    expect(pool.stats.modulesSent).toBe(2);
+  });
+
+  it("stops a job past its wall-time limit with E_TIMEOUT and keeps serving", async () => {
+    const wabt = await wabtInit();
+    const wat = '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))';
+    const spin = wabt.parseWat("spin.wat", wat).toBinary({}).buffer;
+    const key = await pool.addModule(spin);
+    const t0 = performance.now();
+    const err = await pool.run({ module: key, args: ["spin"], mounts: [], timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(isEkaError(err, "E_TIMEOUT")).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(pool.stats.timeouts).toBe(1);
+    // The replacement worker runs the next job.
+    const ok = await pool.run({ module: seed, program: "clang", args: ["--version"], mounts: [] });
+    expect(ok.exitCode).toBe(0);
+    expect(new TextDecoder().decode(ok.stdout)).toMatch(/^clang version/);
+  });
+
+  it("names an unknown module and an unknown mount kind", async () => {
+    const unknown = await pool.run({ module: "0".repeat(64), args: ["x"], mounts: [] }).catch((e: unknown) => e);
+    expect(isEkaError(unknown, "E_UNKNOWN_MODULE")).toBe(true);
+    const badMount = await pool
+      .run({ module: seed, args: ["clang", "--version"], mounts: [{ guest: "/x", kind: "nfs" } as never] })
+      .catch((e: unknown) => e);
+    expect(isEkaError(badMount, "E_MOUNT_KIND")).toBe(true);
+    expect((badMount as Error).message).toContain("'nfs'");
+  });
+});
+
