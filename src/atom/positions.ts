@@ -57,6 +57,8 @@ export function scanPositions(source: string): PositionMap {
         table = [...table, String(n)];
       }
       const pos = { line: lineNo, column: j + 1 };
+      // [a.b] also defines the table a where it is first seen implicitly.
+      for (let n = 1; n < table.length; n++) if (!map.has(pathKey(table.slice(0, n)))) map.set(pathKey(table.slice(0, n)), { key: pos, value: pos });
       map.set(pathKey(table), { key: pos, value: pos });
       continue;
     }

@@ -291,5 +291,6 @@ function mismatch(what: string, label: string, expected: string, actual: string)
 /** Relative to the cwd when inside it (shorter messages), else absolute. */
 export function displayPath(p: string): string {
   const rel = relative(process.cwd(), p);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
+  if (rel === "") return ".";
+  return !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }

@@ -46,7 +46,7 @@ export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Pr
   if (!opts.check && p.roots.every((r) => store.has(storePathOf(r)))) return buildGraph(p.roots, base);
   const [{ nodeBuildHost }, { ensureSeed }] = await Promise.all([import("../build/node.ts"), import("../build/seed.node.ts")]);
   await ensureSeed(store);
-  const host = await nodeBuildHost(store, opts.jobs ? { workers: opts.jobs } : {});
+  const host = await nodeBuildHost(store, process.env.EKA_WORKERS !== undefined ? { workers: Number(process.env.EKA_WORKERS) } : opts.jobs ? { workers: opts.jobs } : {});
   const dirs = pathSourceDirs(p.graph);
   const disk = nodeSourceHost();
   const sources = {

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import semver from "semver";
-import { highestMatching } from "../../atom/git.node.ts";
+import { gitTree, highestMatching } from "../../atom/git.node.ts";
 import { MANIFEST_FILE, parseManifest } from "../../atom/manifest.ts";
 import { atomDirOf, atomicWrite, loadAtomGraph, readManifest } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
@@ -55,9 +55,14 @@ export async function run(argv: string[]): Promise<number> {
   let name = values.name;
   let lines: string[];
   if (isUri) {
-    let range = values.version;
-    if (range === undefined) range = `^${(await highestMatching(target, "*", `eka add ${target}`)).version}`;
-    name ??= target.replace(/\/+$/, "").split(/[/:]/).pop()?.replace(/\.git$/, "") ?? "dep";
+    const tag = await highestMatching(target, values.version ?? "*", `eka add ${target}`);
+    const range = values.version ?? `^${tag.version}`;
+    if (name === undefined) {
+      // Named after the atom's id, as path dependencies are.
+      const entry = (await gitTree(target, tag.rev)).get(MANIFEST_FILE);
+      if (entry?.type !== "file") throw new EkaError("E_NO_ATOM", `${target} at ${tag.tag} has no ${MANIFEST_FILE} at its root; it is not an atom`);
+      name = parseManifest(new TextDecoder().decode(entry.data), `${target}@${tag.tag}/${MANIFEST_FILE}`).atom.id;
+    }
     lines = [`url = ${JSON.stringify(target)}`, `version = ${JSON.stringify(range)}`];
   } else {
     const depDir = atomDirOf(resolve(target));
