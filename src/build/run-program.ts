@@ -40,7 +40,8 @@ export async function runProgram(
   if (!store.has(storePath)) throw new EkaError("E_NOT_IN_STORE", `${storePath} is not in the store ${store.address}; build it first`);
   const rel = resolveProgram(store, storePath, program);
   const mounts: Mount[] = store.closure([storePath]).map((p) => opts.sandboxes.inputMount(store, p));
-  const guestCwd = opts.guestCwd ?? opts.hostCwd ?? "/";
+  // Without a host directory the program starts in its own package (a directory it can see).
+  const guestCwd = opts.guestCwd ?? opts.hostCwd ?? storePath;
   if (opts.hostCwd) mounts.push({ guest: guestCwd, readonly: false, host: opts.hostCwd });
   const base = storePath.slice(storePath.lastIndexOf("/") + 1);
   return opts.runner.run({

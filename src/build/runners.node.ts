@@ -1,7 +1,7 @@
 // Node runners: the worker pool (parallel, default) and in-process (one command at a time; used
 // when a pool is not wanted, e.g. inside a worker or for a quick single-step tool).
 import { compileModule } from "../runtime/modules.ts";
-import type { WorkerPool } from "../runtime/pool.node.ts";
+import { applyV8Flags, type WorkerPool } from "../runtime/pool.node.ts";
 import type { CommandOutcome, Mount, RunnableCommand, Runner } from "./runner.ts";
 
 export class PoolRunner implements Runner {
@@ -38,6 +38,7 @@ export class InProcessRunner implements Runner {
     const [{ runWasi }, { NodeDirFS }] = await Promise.all([import("../runtime/index.ts"), import("../runtime/nodefs.node.ts")]);
     let m = this.modules.get(cmd.module.key);
     if (!m) {
+      applyV8Flags();
       m = compileModule(cmd.module.bytes()).then((c) => c.module);
       this.modules.set(cmd.module.key, m);
     }

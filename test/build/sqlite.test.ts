@@ -43,7 +43,7 @@ afterAll(() => store?.close());
 
 it("builds the SQLite amalgamation and a driver, then runs queries", async () => {
   const seed = await ensureSeed(store);
-  const host = await nodeBuildHost(store, { workers: 2 });
+  const host = await nodeBuildHost(store, { workers: 0 });
   const sqlite = await cPackage("sqlite", SQLITE_DIR, { cflags: ["-O1"], defines: SQLITE_DEFINES, libraries: [{ name: "sqlite3", sources: ["sqlite3.c"], headers: ["sqlite3.h"] }] }, { seed, version: "3" });
   const demo = await cPackage("sqlite-demo", writeSources(dir, "demo", { "main.c": driver }), { cflags: ["-O1"], executables: [{ name: "sqlite-demo", sources: ["main.c"], link: ["sqlite3"] }] }, { seed, inputs: { sqlite } });
   const [res] = await buildGraph([demo], { store, host });
