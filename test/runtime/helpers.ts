@@ -1,7 +1,9 @@
 // Shared setup for runtime tests: WAT → module, the seed's sysroot in a MemoryFS, and C → wasm by
 // running the seed clang's jobs (cc1, wasm-ld) with OUR host — which doubles as the proof that the
 // host runs clang.
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import wabtInit from "wabt";
@@ -99,4 +101,51 @@ export async function compileC(files: Record<string, string>, flags: string[] = 
     if (r.exitCode !== 0) throw new Error(`${job[0]} failed (${r.exitCode}):\n${new TextDecoder().decode(r.stderr)}`);
   }
   return readFile(work, "out.wasm");
+}
+
+const probeSource = join(dirname(fileURLToPath(import.meta.url)), "programs/probe.c");
+let probe: Promise<WebAssembly.Module> | undefined;
+/**
+ * programs/probe.c compiled by the seed clang on our host — once per source version: the wasm is
+ * kept in the OS temp dir so the test files (separate processes) share one compile.
+ */
+export function probeModule(): Promise<WebAssembly.Module> {
+  probe ??= (async () => {
+    const src = readFileSync(probeSource, "utf8");
+    const key = createHash("sha256").update(src).digest("hex").slice(0, 16);
+    const cached = join(tmpdir(), `eka-runtime-probe-${key}.wasm`);
+    if (!existsSync(cached)) {
+      const bytes = await compileC({ "probe.c": src }, ["-O1"]);
+      const tmp = `${cached}.${process.pid}`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, cached);
+    }
+    return WebAssembly.compile(readFileSync(cached));
+  })();
+  return probe;
+}
+
+export interface ProbeRun extends RunResult {
+  /** The name=value lines of stdout. */
+  values: Record<string, string>;
+  text: string;
+}
+
+/** Runs `probe GROUP …` with `sb` at /sb (fd 3) and `other` at /other (fd 4). */
+export async function runProbe(args: string[], sb: FileSystem, other: FileSystem = new MemoryFS(), extra: Partial<RunOptions> = {}): Promise<ProbeRun> {
+  const r = await runWasi(await probeModule(), {
+    args: ["probe", ...args],
+    preopens: [
+      { guest: "/sb", fs: sb },
+      { guest: "/other", fs: other },
+    ],
+    ...extra,
+  });
+  const text = new TextDecoder().decode(r.stdout);
+  const values: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) values[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return { ...r, values, text };
 }
