@@ -341,21 +341,29 @@ export class StoreImpl implements Store {
 
 type Node = { kind: "directory"; digest: Digest } | DirEntry;
 
-/** Reads store objects as a TreeReader; directories are decoded once and cached. */
+/**
+ * Reads store objects as a TreeReader. Directories are decoded once and indexed by name; file
+ * contents, checked on their first read, are kept up to a budget so a compiler re-reading the
+ * same headers doesn't re-hash them.
+ */
 export class ObjectTreeReader implements TreeReader {
-  private readonly dirs = new Map<Digest, Directory>();
+  private readonly dirs = new Map<Digest, Map<string, DirEntry>>();
+  private readonly files = new Map<Digest, Uint8Array>();
+  private cachedBytes = 0;
+  private static readonly CACHE_BYTES = 64 * 1024 * 1024;
 
   constructor(
     private readonly store: Store,
     private readonly roots: Map<string, Digest>,
   ) {}
 
-  private dir(d: Digest): Directory {
+  private dir(d: Digest): Map<string, DirEntry> {
     let dir = this.dirs.get(d);
     if (!dir) {
       const got = this.store.directories.get(d);
       if (!got) throw new EkaError("E_MISSING_OBJECT", `directory ${d} is missing from ${this.store.address}; run 'eka store verify'`);
-      this.dirs.set(d, (dir = got));
+      dir = new Map(got.entries.map((e) => [e.name, e]));
+      this.dirs.set(d, dir);
     }
     return dir;
   }
@@ -366,14 +374,11 @@ export class ObjectTreeReader implements TreeReader {
     const parts = path.split("/");
     const rootDigest = this.roots.get(parts[0] as string);
     if (!rootDigest) return undefined;
-    const rootDir = this.dir(rootDigest);
-    const only = rootDir.entries[0];
-    let node: Node = only && only.name === "" ? only : { kind: "directory", digest: rootDigest };
+    const wrapped = this.dir(rootDigest).get("");
+    let node: Node = wrapped ?? { kind: "directory", digest: rootDigest };
     for (let i = 1; i < parts.length; i++) {
       if (node.kind !== "directory") return undefined;
-      const name = parts[i] as string;
-      const entries: DirEntry[] = this.dir(node.digest).entries;
-      const e = entries.find((x) => x.name === name);
+      const e = this.dir(node.digest).get(parts[i] as string);
       if (!e) return undefined;
       node = e;
     }
@@ -392,14 +397,20 @@ export class ObjectTreeReader implements TreeReader {
     const n = this.resolve(path);
     if (n === null) return [...this.roots.keys()].sort();
     if (n === undefined || n.kind !== "directory") throw new EkaError("E_NOT_DIRECTORY", `${STORE_DIR}/${path} is not a directory`);
-    return this.dir(n.digest).entries.map((e) => e.name);
+    return [...this.dir(n.digest).keys()];
   }
 
   readFile(path: string): Uint8Array {
     const n = this.resolve(path);
     if (!n || n.kind !== "file") throw new EkaError("E_NOT_FILE", `${STORE_DIR}/${path} is not a file`);
+    const cached = this.files.get(n.digest);
+    if (cached) return cached;
     const bytes = this.store.blobs.get(n.digest);
     if (!bytes) throw new EkaError("E_MISSING_OBJECT", `blob ${n.digest} of ${STORE_DIR}/${path} is missing from ${this.store.address}; run 'eka store verify'`);
+    if (this.cachedBytes + bytes.length <= ObjectTreeReader.CACHE_BYTES) {
+      this.files.set(n.digest, bytes);
+      this.cachedBytes += bytes.length;
+    }
     return bytes;
   }
 

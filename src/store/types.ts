@@ -11,6 +11,7 @@ export interface TreeReader {
   stat(path: string): TreeStat | null;
   /** Entry names of a directory, in any order. */
   readdir(path: string): string[];
+  /** The contents; callers must not modify the returned bytes (they may be shared). */
   readFile(path: string): Uint8Array;
   readlink(path: string): string;
 }
