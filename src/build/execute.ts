@@ -58,7 +58,12 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
     const closure = ctx.store.closure(inputPaths);
     const seed = typeof ir.inputs.seed === "string" ? ir.inputs.seed : ir.inputs.seed ? storePathOf(ir.inputs.seed) : undefined;
     const inputMounts = closure.map((p) => ctx.sandboxes.inputMount(ctx.store, p));
-    const fixed: Mount[] = [...inputMounts, build.mount("/build"), out.mount(outPath)];
+    // /nix/store itself lists exactly the closure and $out (empty directories under the mounts of
+    // the paths themselves, which win as longer guest prefixes).
+    const storeView = ctx.sandboxes.workDir("store");
+    tmpDirs.push(storeView);
+    for (const p of [...closure, outPath]) storeView.mkdirp(p.slice(p.lastIndexOf("/") + 1));
+    const fixed: Mount[] = [{ ...storeView.mount("/nix/store"), readonly: true }, ...inputMounts, build.mount("/build"), out.mount(outPath)];
     if (seed) {
       const m = inputMounts.find((x) => x.guest === seed);
       if (m && "host" in m) fixed.push({ guest: "/usr", readonly: true, host: `${m.host}/usr` });

@@ -49,9 +49,11 @@ beforeAll(async () => {
 });
 afterAll(() => store?.close());
 
+let libIR: PackageIR;
+let appIR: PackageIR;
+const appIR0 = () => appIR;
+
 describe("buildGraph", () => {
-  let libIR: PackageIR;
-  let appIR: PackageIR;
 
   it("builds a multi-file C library and an executable that links it, from declared inputs only, and runs it", async () => {
     libIR = await lib();
@@ -156,4 +158,86 @@ describe("concurrency and crashes", () => {
     expect(res?.built).toBe(true);
     expect(readdirSync(join(dir, "store", "locks"))).not.toContain(pidOf(ir));
   }, 180_000);
+});
+
+describe("sandbox", () => {
+  it("runs a tool a package built as a step, with exactly the declared env and only the closure in /nix/store", async () => {
+    const probe = `#include <stdio.h>
+#include <dirent.h>
+extern char **environ;
+int main(int argc, char **argv) {
+  FILE *f = fopen(argv[1], "w");
+  if (!f) return 3;
+  for (char **e = environ; *e; e++) fprintf(f, "env %s\\n", *e);
+  DIR *d = opendir("/nix/store");
+  struct dirent *de;
+  while (d && (de = readdir(d))) if (de->d_name[0] != '.') fprintf(f, "store %s\\n", de->d_name);
+  fprintf(f, "passwd %s\\n", fopen("/etc/passwd", "r") ? "visible" : "hidden");
+  fprintf(f, "home %s\\n", fopen("${process.env.HOME ?? "/root"}/.bashrc", "r") ? "visible" : "hidden");
+  return fclose(f);
+}
+`;
+    const tool = await cPackage("probe", writeSources(dir, "probe-src", { "probe.c": probe }), { executables: [{ name: "probe", sources: ["probe.c"] }] }, { seed });
+    const toolPath = storePathOf(tool);
+    const user: PackageIR = {
+      ...(await cPackage("uses-probe", writeSources(dir, "empty-src", { "x.txt": "x\n" }), {}, { seed: toolPath })),
+      inputs: { probe: tool },
+      env: { GREETING: "hi" },
+      steps: [{ id: "probe", tool: `${toolPath}/bin/probe.wasm`, args: ["probe", "$out/report.txt"], outputs: ["$out/report.txt"] }],
+    };
+    const [res] = await buildGraph([user], { store, host });
+    const report = new TextDecoder().decode(store.view([res!.storePath]).readFile(`${res!.storePath.slice(11)}/report.txt`));
+    const env = report.split("\n").filter((l) => l.startsWith("env ")).map((l) => l.slice(4).split("=")[0]).sort();
+    // PWD comes from the runtime, which sets it to the step's cwd.
+    expect(env).toEqual(["GREETING", "HOME", "NIX_BUILD_TOP", "PWD", "SOURCE_DATE_EPOCH", "TMPDIR", "out"]);
+    expect(report).toContain("env PWD=/build\n");
+    expect(report).toContain(`env out=${res!.storePath}\n`);
+    expect(report).toContain("env SOURCE_DATE_EPOCH=1\n");
+    const listed = report.split("\n").filter((l) => l.startsWith("store ")).map((l) => `/nix/store/${l.slice(6)}`).sort();
+    expect(listed).toEqual([toolPath, res!.storePath].sort());
+    expect(report).toContain("passwd hidden");
+    expect(report).toContain("home hidden");
+  });
+
+  it("--check reports, file by file, a rebuild whose bytes differ", async () => {
+    const [orig] = await buildGraph([appIR0()], { store, host });
+    // Fault injection: a runner that corrupts the linker's output on the rebuild.
+    const flaky: BuildHost = {
+      ...host,
+      runner: {
+        slots: 1,
+        async run(cmd, signal) {
+          const r = await host.runner.run(cmd, signal);
+          if (cmd.args[0] === "wasm-ld") {
+            const out = cmd.mounts.find((m) => m.guest === orig!.storePath) as { host: string };
+            writeFileSync(join(out.host, "bin", "hello.wasm"), "not the same bytes");
+          }
+          return r;
+        },
+      },
+    };
+    const [res] = await buildGraph([appIR0()], { store, host: flaky, check: true });
+    expect(res?.check).toEqual({ identical: false, differences: [{ path: "bin/hello.wasm", kind: "changed" }] });
+  });
+
+  it("a runner failure mid-build leaves no object, releases the lock and keeps the log", async () => {
+    const ir = await cPackage("doomed", writeSources(dir, "doomed-src", { "a.c": "int a;\n", "b.c": "int b;\n" }), { libraries: [{ name: "d", sources: ["a.c", "b.c"] }] }, { seed });
+    let calls = 0;
+    const failing: BuildHost = {
+      ...host,
+      runner: {
+        slots: 1,
+        async run(cmd, signal) {
+          if (++calls === 3) throw new Error("injected: worker lost");
+          return host.runner.run(cmd, signal);
+        },
+      },
+    };
+    await expect(buildGraph([ir], { store, host: failing })).rejects.toThrow(/injected: worker lost/);
+    expect(store.has(storePathOf(ir))).toBe(false);
+    expect(existsSync(join(dir, "store", "locks", pidOf(ir)))).toBe(false);
+    expect(buildStateFor(store).readLog(storePathOf(ir))).toMatch(/== step cc:libd\/a\.c/);
+    const [ok] = await buildGraph([ir], { store, host });
+    expect(ok?.built).toBe(true);
+  });
 });
