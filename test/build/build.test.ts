@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -239,5 +239,26 @@ int main(int argc, char **argv) {
     expect(buildStateFor(store).readLog(storePathOf(ir))).toMatch(/== step cc:libd\/a\.c/);
     const [ok] = await buildGraph([ir], { store, host });
     expect(ok?.built).toBe(true);
+  });
+});
+
+describe("eka log", () => {
+  const eka = (...args: string[]) => spawnSync(process.execPath, [join(__dirname, "../../bin/eka.js"), "log", ...args], { encoding: "utf8", env: { ...process.env, EKA_STORE: join(dir, "store") } });
+
+  it("prints a package's build log by store path (or a path inside it)", () => {
+    const r = eka(`${storePathOf(appIR0())}/bin/hello.wasm`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/== step cc:hello\/main\.c\n\$ clang /);
+    const j = eka("--json", storePathOf(appIR0()));
+    expect(JSON.parse(j.stdout)).toMatchObject({ storePath: storePathOf(appIR0()) });
+  });
+
+  it("says clearly when there is no log, and rejects a non-path", () => {
+    const none = eka("/nix/store/00000000000000000000000000000000-nothing");
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/E_NO_LOG.*no build log/);
+    const bad = eka("hello");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/neither a store path/);
   });
 });
