@@ -29,7 +29,7 @@ export class ReadOnlyFS implements FileSystem {
   unlink(path: string): void {
     rofs(path);
   }
-  rename(from: string): void {
+  rename(from: string, _to: string): void {
     rofs(from);
   }
   symlink(_target: string, path: string): void {
@@ -41,10 +41,10 @@ export class ReadOnlyFS implements FileSystem {
   link(_existing: string, path: string): void {
     rofs(path);
   }
-  setTimes(path: string): void {
+  setTimes(path: string, _atimeNs: bigint | null, _mtimeNs: bigint | null): void {
     rofs(path);
   }
-  setExecutable(path: string): void {
+  setExecutable(path: string, _executable: boolean): void {
     rofs(path);
   }
 }

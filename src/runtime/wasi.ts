@@ -271,11 +271,14 @@ export class WasiHost {
 
   /** The innermost wasm function of a trap's stack, named from the name section where there is one. */
   private trapLocation(e: Error): string | undefined {
-    const m = /wasm-function\[(\d+)\]/.exec(e.stack ?? "");
-    if (!m) return undefined;
-    const index = Number(m[1]);
-    const names = this.module ? functionNames(this.module) : undefined;
-    return names?.get(index) ?? `#${index}`;
+    for (const frame of stackFrames(e)) {
+      const m = /wasm-function\[(\d+)\]/.exec(frame);
+      if (!m) continue;
+      const index = Number(m[1]);
+      const names = this.module ? functionNames(this.module) : undefined;
+      return names?.get(index) ?? `#${index}`;
+    }
+    return undefined;
   }
 
   private table(): Record<string, (...a: never[]) => number> {
@@ -820,6 +823,23 @@ function seededRandom(seed: number): (buf: Uint8Array) => void {
 
 function rotl(v: number, k: number): number {
   return ((v << k) | (v >>> (32 - k))) >>> 0;
+}
+
+/**
+ * The frames of an error's stack as V8 prints them. Read through a temporary prepareStackTrace
+ * (V8 formats lazily), since test runners and source-map tools replace the wasm frame format.
+ */
+function stackFrames(e: Error): string[] {
+  const E = Error as unknown as { prepareStackTrace?: (err: Error, frames: { toString(): string }[]) => unknown };
+  const prev = E.prepareStackTrace;
+  let stack: unknown;
+  try {
+    E.prepareStackTrace = (_err, frames) => frames.map((f) => f.toString());
+    stack = e.stack;
+  } finally {
+    E.prepareStackTrace = prev;
+  }
+  return Array.isArray(stack) ? (stack as string[]) : String(stack ?? "").split("\n");
 }
 
 /** Function index → name, from the module's "name" custom section (subsection 1). */
