@@ -3,6 +3,7 @@
  * its bytes, and the compiled `WebAssembly.Module` is shared (with worker threads too: a Module is
  * structured-cloneable, so a worker receives compiled code instead of recompiling 75 MB of clang).
  */
+import { EkaError } from "../errors.ts";
 import { blake3, initBlake3, toHex } from "../util/blake3.ts";
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
@@ -24,13 +25,17 @@ export async function moduleKey(bytes: Uint8Array): Promise<string> {
  * compile threads overlap the hash (first use of the seed is latency the user feels); if the key
  * turns out to be cached already, the new compile is dropped.
  */
-export async function compileModule(bytes: Uint8Array): Promise<{ key: string; module: WebAssembly.Module }> {
+export async function compileModule(bytes: Uint8Array, opts: { key?: string } = {}): Promise<{ key: string; module: WebAssembly.Module }> {
+  // A caller that already knows the BLAKE3 of `bytes` (e.g. memoised by file identity) saves the hash.
+  if (opts.key && !keyOfBytes.has(bytes)) keyOfBytes.set(bytes, opts.key);
   const known = keyOfBytes.get(bytes);
   if (known) {
     const hit = compiled.get(known);
     if (hit) return { key: known, module: await hit };
   }
-  const pending = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const pending = WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).catch((e: unknown) => {
+    throw new EkaError("E_WASM_COMPILE", `not a valid WebAssembly module (${bytes.length} bytes): ${e instanceof Error ? e.message : String(e)}`);
+  });
   const key = await moduleKey(bytes);
   const cached = compiled.get(key);
   if (cached) {

@@ -2,7 +2,7 @@
  * Node-only: finds the seed (`@yowasp/clang`) on disk, unpacks its sysroot once into a host cache
  * directory, and compiles its module once per process.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -36,8 +36,40 @@ export function seedBytes(): Uint8Array {
 /** The compiled seed module and its key (BLAKE3 hex of its bytes), once per process. */
 export function seedModule(): Promise<{ key: string; module: WebAssembly.Module }> {
   applyV8Flags();
-  modulePromise ??= compileModule(seedBytes());
+  modulePromise ??= compileModule(seedBytes(), { key: memoisedSeedKey() });
   return modulePromise;
+}
+
+/**
+ * The seed's BLAKE3, memoised in the cache by the file's identity (size, mtime, inode), like git's
+ * stat cache: hashing 75 MB costs ~80 ms of the first-use latency on every `eka cc`. Undefined
+ * (hash it) the first time; recordSeedKey() stores it once known.
+ */
+function memoisedSeedKey(): string | undefined {
+  try {
+    const text = readFileSync(seedKeyFile(), "utf8").trim();
+    return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
+  } catch {
+    queueMicrotask(() => void recordSeedKey());
+    return undefined;
+  }
+}
+
+async function recordSeedKey(): Promise<void> {
+  try {
+    const { key } = await seedModule();
+    mkdirSync(cacheRoot(), { recursive: true });
+    const tmp = `${seedKeyFile()}.${process.pid}.tmp`;
+    writeFileSync(tmp, key + "\n");
+    renameSync(tmp, seedKeyFile());
+  } catch {
+    // Only an optimisation: the next run hashes again.
+  }
+}
+
+function seedKeyFile(): string {
+  const st = statSync(seedFiles().wasm);
+  return join(cacheRoot(), `seed-key-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`);
 }
 
 /**
