@@ -64,10 +64,7 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
     tmpDirs.push(storeView);
     for (const p of [...closure, outPath]) storeView.mkdirp(p.slice(p.lastIndexOf("/") + 1));
     const fixed: Mount[] = [{ ...storeView.mount("/nix/store"), readonly: true }, ...inputMounts, build.mount("/build"), out.mount(outPath)];
-    if (seed) {
-      const m = inputMounts.find((x) => x.guest === seed);
-      if (m && "host" in m) fixed.push({ guest: "/usr", readonly: true, host: `${m.host}/usr` });
-    }
+    if (seed && closure.includes(seed)) fixed.push(ctx.sandboxes.inputMount(ctx.store, seed, "usr", "/usr"));
     const env: Record<string, string> = {
       ...ir.env,
       SOURCE_DATE_EPOCH: ir.env.SOURCE_DATE_EPOCH ?? DEFAULT_SOURCE_DATE_EPOCH,

@@ -14,3 +14,6 @@ export { plan, type Plan, type PlanNode } from "./plan.ts";
 export { fetchSource } from "./sources.ts";
 export { importSeed, seedStorePath, SEED_MODULE } from "./seed.ts";
 export { scanReferences } from "./execute.ts";
+export { MemorySandboxHost, MemoryWorkDir, WasiRunner } from "./memory-sandbox.ts";
+export { runProgram, resolveProgram, type RunProgramOptions } from "./run-program.ts";
+export { cbuildSteps, type CBuildSpec } from "../toolchains/cbuild/index.ts";

@@ -52,10 +52,11 @@ export class NodeSandboxHost implements SandboxHost {
     return new HostWorkDir(fs.mkdtempSync(path.join(this.base, `eka-${label}-`)));
   }
 
-  inputMount(store: Store, storePath: string): Mount {
+  inputMount(store: Store, storePath: string, sub = "", guest = storePath): Mount {
+    const at = (host: string): Mount => ({ guest, readonly: true, host: sub ? path.join(host, ...sub.split("/")) : host });
     if (store.materialize) {
       try {
-        return { guest: storePath, readonly: true, host: store.materialize(storePath) };
+        return at(store.materialize(storePath));
       } catch {
         // Not a file store after all (e.g. layered over memory): fall through to an export.
       }
@@ -68,7 +69,7 @@ export class NodeSandboxHost implements SandboxHost {
       exportTo(store.view([storePath]), storePath.slice(storePath.lastIndexOf("/") + 1), host);
       exported.set(key, host);
     }
-    return { guest: storePath, readonly: true, host };
+    return at(host);
   }
 }
 

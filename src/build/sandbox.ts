@@ -19,8 +19,8 @@ export interface WorkDir {
 /** Where sandboxes live: host temp directories (Node) or memory (browser). */
 export interface SandboxHost {
   workDir(label: string): WorkDir;
-  /** A read-only mount of one store path at its own guest path. */
-  inputMount(store: Store, storePath: string): Mount;
+  /** A read-only mount of one store path (or `sub`, a directory inside it) at `guest`. */
+  inputMount(store: Store, storePath: string, sub?: string, guest?: string): Mount;
 }
 
 /** Copies `from` (file, dir or symlink) of `src` to `to` in `dst`, creating parents. */

@@ -1,0 +1,189 @@
+// Sandboxes without a host file system (browsers, edge workers): work directories are runtime
+// MemoryFS instances and inputs are read-only file systems over store views. Steps run in this
+// thread through WasiRunner.
+import { compileModule } from "../runtime/modules.ts";
+import { FsError, MemoryFS, mkdirp, readFile, runWasi, writeFile, type DirEntry, type FileHandle, type FileSystem, type Stat } from "../runtime/index.ts";
+import type { Store } from "../store/store.ts";
+import type { TreeReader } from "../store/types.ts";
+import type { CommandOutcome, Mount, RunnableCommand, Runner } from "./runner.ts";
+import type { SandboxHost, WorkDir } from "./sandbox.ts";
+
+export class MemoryWorkDir implements WorkDir {
+  readonly fs = new MemoryFS();
+  mount(guest: string): Mount {
+    return { guest, readonly: false, fs: this.fs };
+  }
+  reader(): TreeReader {
+    return fsTreeReader(this.fs);
+  }
+  mkdirp(rel: string): void {
+    if (rel) mkdirp(this.fs, rel);
+  }
+  writeFile(rel: string, data: Uint8Array, executable: boolean): void {
+    this.remove(rel);
+    writeFile(this.fs, rel, data, { executable });
+  }
+  symlink(rel: string, target: string): void {
+    this.remove(rel);
+    this.fs.symlink(target, rel);
+  }
+  remove(rel: string): void {
+    let st: Stat;
+    try {
+      st = this.fs.stat(rel);
+    } catch {
+      return;
+    }
+    if (st.kind === "dir") {
+      for (const e of this.fs.readdir(rel)) this.remove(`${rel}/${e.name}`);
+      this.fs.rmdir(rel);
+    } else this.fs.unlink(rel);
+  }
+  dispose(): void {}
+}
+
+export class MemorySandboxHost implements SandboxHost {
+  private readonly inputs = new Map<string, FileSystem>();
+  workDir(): WorkDir {
+    return new MemoryWorkDir();
+  }
+  inputMount(store: Store, storePath: string, sub = "", guest = storePath): Mount {
+    const key = `${store.address}\0${storePath}\0${sub}`;
+    let fs = this.inputs.get(key);
+    const root = storePath.slice(storePath.lastIndexOf("/") + 1) + (sub ? `/${sub}` : "");
+    if (!fs) this.inputs.set(key, (fs = new TreeFS(store.view([storePath]), root)));
+    return { guest, readonly: true, fs };
+  }
+}
+
+/** Runs commands in this thread with file-system mounts (no worker pool). */
+export class WasiRunner implements Runner {
+  readonly slots = 1;
+  async run(cmd: RunnableCommand): Promise<CommandOutcome> {
+    const { module } = await compileModule(cmd.module.bytes());
+    const preopens = cmd.mounts.map((m) => {
+      if (!("fs" in m)) throw new Error(`mount ${m.guest} is not a file system; WasiRunner mounts file systems only`);
+      return { guest: m.guest, fs: m.fs as FileSystem };
+    });
+    const r = await runWasi(module, {
+      args: cmd.args,
+      env: cmd.env,
+      cwd: cmd.cwd,
+      preopens,
+      deterministic: { epochNs: BigInt(cmd.env.SOURCE_DATE_EPOCH ?? "1") * 1_000_000_000n },
+    });
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
+}
+
+function fsTreeReader(fs: FileSystem): TreeReader {
+  return {
+    stat(p) {
+      let st: Stat;
+      try {
+        st = fs.stat(p);
+      } catch {
+        return null;
+      }
+      if (st.kind === "dir") return { kind: "directory", size: 0, executable: false };
+      if (st.kind === "symlink") return { kind: "symlink", size: st.size, executable: false };
+      return { kind: "file", size: st.size, executable: st.executable };
+    },
+    readdir: (p) => fs.readdir(p).map((e) => e.name),
+    readFile: (p) => readFile(fs, p),
+    readlink: (p) => fs.readlink(p),
+  };
+}
+
+/** A read-only FileSystem over `root` of a store TreeReader. */
+class TreeFS implements FileSystem {
+  readonly readonly = true;
+  private readonly inodes = new Map<string, bigint>();
+  constructor(
+    private readonly tree: TreeReader,
+    private readonly root: string,
+  ) {}
+  private p(path: string): string {
+    return path === "" ? this.root : `${this.root}/${path}`;
+  }
+  private ino(path: string): bigint {
+    let i = this.inodes.get(path);
+    if (i === undefined) this.inodes.set(path, (i = BigInt(this.inodes.size + 1)));
+    return i;
+  }
+  stat(path: string): Stat {
+    const st = this.tree.stat(this.p(path));
+    if (!st) throw new FsError("NOENT");
+    const kind = st.kind === "directory" ? "dir" : st.kind;
+    return { kind, size: st.size, ino: this.ino(path), nlink: 1, atimeNs: 0n, mtimeNs: 0n, ctimeNs: 0n, executable: st.executable };
+  }
+  readdir(path: string): DirEntry[] {
+    if (this.stat(path).kind !== "dir") throw new FsError("NOTDIR");
+    return this.tree
+      .readdir(this.p(path))
+      .sort()
+      .map((name) => {
+        const sub = path === "" ? name : `${path}/${name}`;
+        return { name, kind: this.stat(sub).kind, ino: this.ino(sub) };
+      });
+  }
+  open(path: string, opts: { write?: boolean; create?: boolean; truncate?: boolean } = {}): FileHandle {
+    if (opts.write || opts.truncate) throw new FsError("ROFS");
+    let st: Stat;
+    try {
+      st = this.stat(path);
+    } catch (e) {
+      throw opts.create ? new FsError("ROFS") : e;
+    }
+    if (st.kind === "dir") throw new FsError("ISDIR");
+    let data: Uint8Array | undefined;
+    const bytes = () => (data ??= this.tree.readFile(this.p(path)));
+    return {
+      read(buf, pos) {
+        const d = bytes();
+        if (pos >= d.length) return 0;
+        const n = Math.min(buf.length, d.length - pos);
+        buf.set(d.subarray(pos, pos + n));
+        return n;
+      },
+      write() {
+        throw new FsError("ROFS");
+      },
+      size: () => st.size,
+      truncate() {
+        throw new FsError("ROFS");
+      },
+      stat: () => st,
+      setTimes() {
+        throw new FsError("ROFS");
+      },
+      sync() {},
+      close() {},
+    };
+  }
+  readlink(path: string): string {
+    if (this.stat(path).kind !== "symlink") throw new FsError("INVAL");
+    return this.tree.readlink(this.p(path));
+  }
+  mkdir(): void {
+    throw new FsError("ROFS");
+  }
+  rmdir(): void {
+    throw new FsError("ROFS");
+  }
+  unlink(): void {
+    throw new FsError("ROFS");
+  }
+  rename(): void {
+    throw new FsError("ROFS");
+  }
+  symlink(): void {
+    throw new FsError("ROFS");
+  }
+  link(): void {
+    throw new FsError("ROFS");
+  }
+  setTimes(): void {
+    throw new FsError("ROFS");
+  }
+}

@@ -1,0 +1,44 @@
+// The browser path: memory store, MemoryFS sandboxes, commands in this thread (no pool, no host
+// directories). Node is used only to read the seed's files from node_modules.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { buildGraph, importSeed, type BuildHost } from "../../src/build/index.ts";
+import { MemorySandboxHost, WasiRunner } from "../../src/build/memory-sandbox.ts";
+import { runProgram } from "../../src/build/run-program.ts";
+import type { SourceHost } from "../../src/build/sources.ts";
+import { newTree, treePut, narHash } from "../../src/build/tree.ts";
+import { initIR, storePathOf, type PackageIR } from "../../src/ir/index.ts";
+import { openStore } from "../../src/store/index.ts";
+import { cbuildSteps } from "../../src/toolchains/cbuild/index.ts";
+
+it("builds and runs a C program with a memory store and in-memory sandboxes", async () => {
+  await initIR();
+  const store = await openStore("memory:");
+  const gen = join(__dirname, "../../node_modules/@yowasp/clang/gen");
+  const seed = await importSeed(store, "test", async () => ({
+    wasm: new Uint8Array(readFileSync(join(gen, "llvm.core.wasm"))),
+    resourcesTar: new Uint8Array(readFileSync(join(gen, "llvm-resources.tar"))),
+  }));
+  const tree = newTree();
+  treePut(tree, "main.c", { type: "file", data: new TextEncoder().encode('#include <stdio.h>\nint main(void) { puts("in memory"); return 0; }\n'), executable: false });
+  // Sources come from wherever the embedder has them: here, from memory.
+  const sources: SourceHost = { readPath: async () => tree };
+  const ir: PackageIR = {
+    irVersion: 1,
+    name: "memhello",
+    version: "1",
+    platform: { build: "wasm32-wasip1", host: "wasm32-wasip1" },
+    inputs: { seed },
+    sources: { src: { kind: "path", path: "mem", hash: "blake3:" + narHash(tree, "blake3") } },
+    config: null,
+    env: {},
+    steps: cbuildSteps({ executables: [{ name: "memhello", sources: ["main.c"] }] }),
+    outputs: ["out"],
+  };
+  const host: BuildHost = { runner: new WasiRunner(), sandboxes: new MemorySandboxHost(), sources };
+  const [res] = await buildGraph([ir], { store, host });
+  expect(res?.storePath).toBe(storePathOf(ir));
+  const r = await runProgram(storePathOf(ir), "memhello", [], { store, runner: host.runner, sandboxes: host.sandboxes });
+  expect(new TextDecoder().decode(r.stdout)).toBe("in memory\n");
+}, 120_000);
