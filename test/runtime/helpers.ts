@@ -104,12 +104,13 @@ export async function compileC(files: Record<string, string>, flags: string[] = 
 }
 
 const probeSource = join(dirname(fileURLToPath(import.meta.url)), "programs/probe.c");
-let probe: Promise<WebAssembly.Module> | undefined;
+let probe: Promise<Uint8Array> | undefined;
+let probeMod: Promise<WebAssembly.Module> | undefined;
 /**
  * programs/probe.c compiled by the seed clang on our host — once per source version: the wasm is
  * kept in the OS temp dir so the test files (separate processes) share one compile.
  */
-export function probeModule(): Promise<WebAssembly.Module> {
+export function probeWasm(): Promise<Uint8Array> {
   probe ??= (async () => {
     const src = readFileSync(probeSource, "utf8");
     const key = createHash("sha256").update(src).digest("hex").slice(0, 16);
@@ -120,9 +121,14 @@ export function probeModule(): Promise<WebAssembly.Module> {
       writeFileSync(tmp, bytes);
       renameSync(tmp, cached);
     }
-    return WebAssembly.compile(readFileSync(cached));
+    return readFileSync(cached);
   })();
   return probe;
+}
+
+export function probeModule(): Promise<WebAssembly.Module> {
+  probeMod ??= probeWasm().then((b) => WebAssembly.compile(b as Uint8Array<ArrayBuffer>));
+  return probeMod;
 }
 
 export interface ProbeRun extends RunResult {
