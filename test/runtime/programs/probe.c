@@ -393,6 +393,12 @@ int main(int argc, char **argv) {
     int c;
     while ((c = fgetc(f)) != EOF) putchar(c);
     fclose(f);
+  } else if (!strcmp(g, "write") && argc > 3) {
+    FILE *f = fopen(argv[2], "w");
+    if (!f || fputs(argv[3], f) < 0 || fclose(f) != 0) {
+      printf("write_errno=%d\n", errno);
+      return 4;
+    }
   } else if (!strcmp(g, "stdin")) {
     int c;
     long n = 0;
@@ -402,7 +408,7 @@ int main(int argc, char **argv) {
     fflush(stdout);
     exit(atoi(argv[2]));
   } else {
-    fprintf(stderr, "usage: probe escape|files|readdir|poll|misc|args|cat|stdin|exit\n");
+    fprintf(stderr, "usage: probe escape|files|readdir|poll|misc|args|cat|write|stdin|exit\n");
     return 2;
   }
   return 0;

@@ -1,0 +1,81 @@
+// `eka wasi run` end to end: the real CLI (node bin/eka.js) spawned on real files.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { probeWasm } from "./helpers.ts";
+
+const EKA = fileURLToPath(new URL("../../bin/eka.js", import.meta.url));
+let dir: string;
+let probe: string;
+
+function eka(args: string[], opts: { cwd?: string; input?: string } = {}) {
+  const r = spawnSync(process.execPath, [EKA, "wasi", ...args], { cwd: opts.cwd ?? dir, input: opts.input ?? "", encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "eka-wasi-cli-"));
+  probe = join(dir, "probe.wasm");
+  writeFileSync(probe, await probeWasm());
+}, 300_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("eka wasi run", () => {
+  it("propagates the guest's exit code and stdout", () => {
+    const r = eka(["run", probe, "exit", "42"]);
+    expect(r.status).toBe(42);
+    const ok = eka(["run", "--env", "A=1", probe, "--", "args", "-x"]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toBe(`arg0=${probe}\narg1=args\narg2=-x\nenv=A=1\n`);
+  });
+  it("maps --dir HOST::GUEST, and --dir . makes relative paths work", () => {
+    writeFileSync(join(dir, "data.txt"), "from the host");
+    expect(eka(["run", "--dir", `${dir}::/sb`, probe, "cat", "/sb/data.txt"]).stdout).toBe("from the host");
+    expect(eka(["run", "--dir", ".", "probe.wasm", "cat", "data.txt"]).stdout).toBe("from the host");
+    const none = eka(["run", probe, "cat", "data.txt"]);
+    expect(none.status).toBe(4);
+  });
+  it("writes through --dir and refuses writes through --readonly-dir", () => {
+    const w = eka(["run", "--dir", `${dir}::/sb`, "--dir", `${dir}::/other`, probe, "readdir"]);
+    expect(w.status).toBe(0);
+    expect(w.stdout).toContain("libc_entries=42");
+    expect(readFileSync(join(dir, "many", "entry-with-a-long-name-07"), "utf8")).toBe("");
+    const ro = eka(["run", "--readonly-dir", `${dir}::/sb`, probe, "write", "/sb/new.txt", "x"]);
+    expect(ro.stdout).toBe("write_errno=69\n");
+    expect(ro.status).toBe(4);
+    expect(eka(["run", "--dir", `${dir}::/sb`, probe, "write", "/sb/new.txt", "written"]).status).toBe(0);
+    expect(readFileSync(join(dir, "new.txt"), "utf8")).toBe("written");
+  });
+  it("passes stdin through", () => {
+    expect(eka(["run", probe, "stdin"], { input: "x".repeat(100_000) }).stdout).toBe("stdin_bytes=100000\n");
+  });
+  it("bad input: one clear line naming the problem, exit ≠ 0", async () => {
+    writeFileSync(join(dir, "text.wasm"), "hello");
+    const { default: wabtInit } = await import("wabt");
+    const w = await wabtInit();
+    writeFileSync(join(dir, "imports.wasm"), w.parseWat("i.wat", `(module (import "env" "host_magic" (func)) (memory (export "memory") 1) (func (export "_start")))`).toBinary({}).buffer);
+    for (const [args, pattern] of [
+      [["run", "missing.wasm"], /'missing\.wasm' does not exist/],
+      [["run", "text.wasm"], /'text\.wasm' is not a WebAssembly module/],
+      [["run", "imports.wasm"], /env\.host_magic/],
+      [["run", "--dir", "/no/such/dir", probe], /no such directory/],
+      [["run", "--bogus", probe], /--bogus/],
+      [["run"], /missing FILE\.wasm/],
+    ] as [string[], RegExp][]) {
+      const r = eka(args);
+      expect(r.status, args.join(" ")).not.toBe(0);
+      expect(r.stderr.trim().split("\n")[0]).toMatch(pattern);
+      if (args[1] !== "--bogus" && args.length > 1) expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
+  });
+  it("--help explains the options", () => {
+    const r = eka(["--help"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/--dir HOST\[::GUEST\]/);
+    expect(r.stdout).toMatch(/--deterministic/);
+    expect(eka(["run", "--help"]).status).toBe(0);
+  });
+});
