@@ -9,9 +9,9 @@ import { runClang } from "../toolchains/clang/driver.ts";
 import { actionKey, digestMatches } from "./actions.ts";
 import type { PlanNode } from "./plan.ts";
 import type { CommandOutcome, Mount, Runner } from "./runner.ts";
-import { copyInto, join, treeReader, writeTree, type SandboxHost, type WorkDir } from "./sandbox.ts";
+import { copyInto, join, treeReader, type SandboxHost, type WorkDir } from "./sandbox.ts";
 import { SEED_MODULE } from "./seed.ts";
-import { fetchSource, type SourceHost } from "./sources.ts";
+import { loadSource, type SourceHost } from "./sources.ts";
 import type { BuildState } from "./state.ts";
 import { newTree, treePut } from "./tree.ts";
 import type { ProgressEvent } from "./types.ts";
@@ -51,7 +51,10 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
   let keepOut = false;
   try {
     // Sources, verified before anything runs.
-    for (const [name, spec] of Object.entries(ir.sources)) writeTree(await fetchSource(name, spec, ctx.sources), build, name);
+    for (const [name, spec] of Object.entries(ir.sources)) {
+      const src = await loadSource(ctx.store, name, spec, ctx.sources);
+      copyInto(src.reader, src.root, build, name);
+    }
 
     // The input closure, each path mounted read-only at its own guest path.
     const inputPaths = Object.values(ir.inputs).map((v) => (typeof v === "string" ? v : storePathOf(v)));

@@ -3,7 +3,12 @@
 import { EkaError } from "../errors.ts";
 import { parseHash } from "../ir/hash.ts";
 import type { SourceSpec } from "../ir/types.ts";
+import { makeStorePath } from "../store/store-path.ts";
+import type { Store } from "../store/store.ts";
+import type { TreeReader } from "../store/types.ts";
+import { blake3 } from "../util/blake3.ts";
 import { archiveFormatOf, unpackArchive } from "./archive.ts";
+import { treeReader } from "./sandbox.ts";
 import { bytesHash, narHash, newTree, treePut, type Tree } from "./tree.ts";
 
 /** What fetching needs from the host; Node's is in sources.node.ts. */
@@ -64,4 +69,28 @@ function check(where: string, expected: string, actual: string, what: string): v
       { expected, actual },
     );
   }
+}
+
+/**
+ * The store path a verified url or git source is kept at: from its expected hash (and unpack
+ * mode), so the same content is fetched once whatever package names it.
+ */
+export function sourceStorePath(spec: SourceSpec): string | null {
+  if (spec.kind === "path") return null;
+  const id = spec.kind === "git" ? `git:${spec.hash}` : `url:${spec.hash}:${String(spec.unpack ?? "auto")}`;
+  const base = (spec.url.split(/[/?#]/).filter(Boolean).pop() ?? "source").replace(/[^0-9A-Za-z+\-._?=]/g, "_").replace(/^\.+/, "");
+  return makeStorePath(blake3(new TextEncoder().encode(`eka-source:${id}`)), `source-${base || "x"}`.slice(0, 200));
+}
+
+/**
+ * A source as a tree to copy into the sandbox: url and git sources come from the store when an
+ * earlier build fetched them (nothing is fetched again), else they are fetched, verified and then
+ * stored; local paths are read and verified every time, so an edit without a new hash is caught.
+ */
+export async function loadSource(store: Store, name: string, spec: SourceSpec, host: SourceHost): Promise<{ reader: TreeReader; root: string }> {
+  const sp = sourceStorePath(spec);
+  if (sp && store.has(sp)) return { reader: store.view([sp]), root: sp.slice(sp.lastIndexOf("/") + 1) };
+  const tree = await fetchSource(name, spec, host);
+  if (sp) store.ingest(treeReader(tree), "", { storePath: sp, references: [] });
+  return { reader: treeReader(tree), root: "" };
 }

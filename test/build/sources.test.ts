@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { gzipSync, zipSync } from "fflate";
 import { packTar } from "modern-tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchSource } from "../../src/build/sources.ts";
+import { fetchSource, loadSource, sourceStorePath } from "../../src/build/sources.ts";
+import { openStore } from "../../src/store/index.ts";
 import { nodeSourceHost } from "../../src/build/sources.node.ts";
 import { bytesHash, narHash, type Tree } from "../../src/build/tree.ts";
 import { isEkaError } from "../../src/errors.ts";
@@ -22,6 +23,7 @@ const text = (t: Tree, p: string) => {
 let server: Server;
 let base = "";
 const files = new Map<string, Uint8Array>();
+const requests: string[] = [];
 let dir = "";
 const host = () => nodeSourceHost(dir);
 
@@ -37,6 +39,7 @@ beforeAll(async () => {
   files.set("/pkg-1.0.tar.xz", new Uint8Array(execFileSync("xz", ["-c"], { input: tar })));
   files.set("/pkg.zip", zipSync({ "z/b.c": enc.encode("int b;\n") }));
   server = createServer((req, res) => {
+    requests.push(req.url ?? "");
     const body = files.get(req.url ?? "");
     res.statusCode = body ? 200 : 404;
     res.end(body);
@@ -73,6 +76,22 @@ describe("sources", () => {
     expect(isEkaError(err, "E_HASH_MISMATCH")).toBe(true);
     expect(String(err)).toContain(wrong);
     expect(String(err)).toContain(actual);
+  });
+
+  it("stores a verified download once and reuses it; a mismatch stores nothing", async () => {
+    const store = await openStore("memory:");
+    const url = `${base}/pkg-1.0.tar.gz`;
+    const bad = { kind: "url" as const, url, hash: "blake3:" + "1".repeat(64) };
+    await expect(loadSource(store, "src", bad, host())).rejects.toThrow(/hash mismatch/);
+    expect(store.pathInfo.list()).toEqual([]);
+    const spec = { kind: "url" as const, url, hash: "blake3:" + bytesHash(files.get("/pkg-1.0.tar.gz")!, "blake3") };
+    const before = requests.length;
+    const first = await loadSource(store, "src", spec, host());
+    expect(store.has(sourceStorePath(spec)!)).toBe(true);
+    const again = await loadSource(store, "src", spec, host());
+    expect(requests.length - before).toBe(1);
+    expect(new TextDecoder().decode(again.reader.readFile(`${again.root}/a.c`))).toBe("int a = 1;\n");
+    expect(first.reader.stat(first.root ? `${first.root}/run.sh` : "run.sh")).toMatchObject({ executable: true });
   });
 
   it("reports an HTTP error", async () => {
