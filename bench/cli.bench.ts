@@ -1,0 +1,82 @@
+// The no-op `eka build` of a graph of 21 atoms (20 library atoms in a chain, one app on top),
+// after a first build: whole process (spawned `node bin/eka.js build`) beside `node -e 0` so the
+// ratio shows what is Node's own start-up, and in-process (load + resolve check + IR + store
+// lookups), which is what eka itself costs.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Bench } from "tinybench";
+import { buildPrepared, prepareAtom } from "../src/cli/atoms.ts";
+import { openStore } from "../src/store/open.node.ts";
+
+const LIBS = 20;
+const REPO = join(import.meta.dirname, "..");
+
+function writeGraph(root: string): string {
+  for (let i = 0; i < LIBS; i++) {
+    const dir = join(root, `lib${i}`);
+    mkdirSync(join(dir, "src"), { recursive: true });
+    const dep = i > 0 ? `\n[deps.prev]\npath = "../lib${i - 1}"\n` : "";
+    writeFileSync(join(dir, "atom.toml"), `[atom]\nid = "lib${i}"\nversion = "1.0.${i}"\n\n[srcs.main]\npath = "src"\n${dep}\n[build]\nkind = "c"\n\n[build.lib.l${i}]\nsources = ["l${i}.c"]\nheaders = ["l${i}.h"]\n`);
+    writeFileSync(join(dir, "src", `l${i}.h`), `int l${i}(void);\n`);
+    writeFileSync(join(dir, "src", `l${i}.c`), `int l${i}(void) { return ${i}; }\n`);
+  }
+  const app = join(root, "app");
+  mkdirSync(join(app, "src"), { recursive: true });
+  writeFileSync(join(app, "atom.toml"), `[atom]\nid = "app"\nversion = "1.0.0"\n\n[srcs.main]\npath = "src"\n\n[deps.top]\npath = "../lib${LIBS - 1}"\n\n[build]\nkind = "c"\n\n[build.bin.app]\nsources = ["main.c"]\nlink = ["from.top"]\n`);
+  writeFileSync(join(app, "src", "main.c"), `#include <l${LIBS - 1}.h>\nint main(void) { return l${LIBS - 1}() == ${LIBS - 1} ? 0 : 1; }\n`);
+  return app;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function timeSpawn(args: string[], env: NodeJS.ProcessEnv, n: number): number {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, args, { env, cwd: REPO, encoding: "utf8" });
+    ms.push(performance.now() - t);
+    if (r.status !== 0) throw new Error(`${args.join(" ")} failed: ${r.stderr}`);
+  }
+  return median(ms);
+}
+
+export async function run(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), "eka-bench-cli-"));
+  try {
+    const app = writeGraph(root);
+    const env = { ...process.env, EKA_STORE: join(root, "store"), EKA_CACHE: join(root, "cache") };
+    const t0 = performance.now();
+    const first = spawnSync(process.execPath, ["bin/eka.js", "build", app, "--json"], { env, cwd: REPO, encoding: "utf8" });
+    if (first.status !== 0) throw new Error(`first build failed: ${first.stderr}`);
+    const firstMs = performance.now() - t0;
+    console.log(`  first build of ${LIBS + 1} atoms (${LIBS * 2 + 2} steps): ${(firstMs / 1000).toFixed(1)} s`);
+
+    const n = 15;
+    const nodeMs = timeSpawn(["-e", "0"], env, n);
+    const ekaMs = timeSpawn(["bin/eka.js", "build", app], env, n);
+    console.log(`  whole process, median of ${n}: node -e 0 ${nodeMs.toFixed(1)} ms | eka build (no-op, ${LIBS + 1} atoms) ${ekaMs.toFixed(1)} ms | ratio ${(ekaMs / nodeMs).toFixed(2)}x, eka's own share ≈ ${(ekaMs - nodeMs).toFixed(1)} ms`);
+
+    process.env.EKA_STORE = env.EKA_STORE;
+    process.env.EKA_CACHE = env.EKA_CACHE;
+    const store = await openStore(env.EKA_STORE);
+    const bench = new Bench({ iterations: 30, warmupIterations: 3 });
+    bench.add(`in-process no-op build (${LIBS + 1} atoms: parse, lock check with source hashing, IR, store lookups)`, async () => {
+      const p = await prepareAtom(app, {}, { frozen: true });
+      const [r] = await buildPrepared(p, { store });
+      if (r?.built) throw new Error("expected a no-op");
+    });
+    await bench.run();
+    for (const t of bench.tasks) {
+      const r = t.result as { latency?: { mean: number; p50?: number } } | undefined;
+      const mean = r?.latency?.mean ?? NaN;
+      console.log(`  ${t.name}: mean ${mean.toFixed(2)} ms, p50 ${(r?.latency?.p50 ?? NaN).toFixed(2)} ms (goal ≤ 50 ms)`);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
