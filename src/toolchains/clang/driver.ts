@@ -59,7 +59,8 @@ export async function clangJobs(
     else if (line !== "" && (verbose || !isBanner(line))) rest.push(line);
   }
   const userPicksFeatures = args.some((a) => a.startsWith("-mcpu=") || a.startsWith("-march=") || /^-m(no-)?extended-const$/.test(a));
-  const applied = jobs.map((j) => (userPicksFeatures ? j : withEkaDefaults(j)));
+  const userPicksExceptions = args.some((a) => /^-f(no-)?(cxx-|wasm-)?exceptions$/.test(a));
+  const applied = jobs.map((j) => withEkaDefaults(j, { features: !userPicksFeatures, noExceptions: !userPicksExceptions }));
   return { exitCode: r.exitCode, jobs: applied, stderr: rest.length ? rest.join("\n") + "\n" : "" };
 }
 
@@ -123,12 +124,19 @@ export function parseJobLine(line: string): string[] {
   return argv;
 }
 
-/** Adds `-target-feature -X` for each disabled feature to a cc1 job; other jobs are unchanged. */
-function withEkaDefaults(job: string[]): string[] {
+/**
+ * eka's defaults for a cc1 job (other jobs are unchanged): `-target-feature -X` for each disabled
+ * feature, and C++ without exceptions — the sysroot's libc++abi is built without them (no
+ * `__cxa_throw`), yet clang++ turns them on, so any `throw` would fail at link time instead of
+ * being reported at its line, as wasi-sdk's clang does.
+ */
+function withEkaDefaults(job: string[], opts: { features: boolean; noExceptions: boolean }): string[] {
   if (job[1] !== "-cc1") return job;
-  const extra = DISABLED_TARGET_FEATURES.flatMap((f) => ["-target-feature", `-${f}`]);
+  let out = job;
+  if (opts.noExceptions) out = out.filter((a) => a !== "-fcxx-exceptions" && a !== "-fexceptions");
   // Appended so they win over any feature clang's own defaults add earlier on the line.
-  return [...job, ...extra];
+  if (opts.features) out = [...out, ...DISABLED_TARGET_FEATURES.flatMap((f) => ["-target-feature", `-${f}`])];
+  return out;
 }
 
 const BANNER = [

@@ -120,6 +120,12 @@ describe("eka cc (seed clang on eka's host)", () => {
     expect(await runGuest(join(dir, "lib.wasm"), ["x"])).toEqual({ exitCode: 3, stdout: EXPECTED });
   });
 
+  it("builds C++ with eka c++ (exceptions off, as the sysroot's libc++abi has none)", async () => {
+    const r = await eka(["c++", "-O1", "-o", "words.wasm", "words.cpp"], dir);
+    expect(r.stderr).toBe("");
+    expect(await runGuest(join(dir, "words.wasm"), [])).toEqual({ exitCode: 0, stdout: "clang=1\nseed=3\nwasm=1\n" });
+  });
+
   it("passes clang's diagnostics and exit status through", async () => {
     const r = await eka(["cc", "-c", "broken.c"], dir);
     expect(r.code).toBe(1);

@@ -30,6 +30,21 @@ describe("clang driver emulation", () => {
     expect(seen[1]?.slice(-2)).toEqual(["-target-feature", "-extended-const"]);
   });
 
+  it("turns C++ exceptions off in compile jobs unless the user chooses", async () => {
+    const jobsFor = async (args: string[]): Promise<string[]> => {
+      const seen: string[][] = [];
+      const run: ToolRunner = async (argv) => {
+        seen.push(argv);
+        const text = argv[1] === "-###" ? ' "" "clang++" "-cc1" "-fcxx-exceptions" "-fexceptions" "a.cpp"\n' : "";
+        return { exitCode: 0, stdout: new Uint8Array(), stderr: enc.encode(text) };
+      };
+      await runClang(args, run, { driver: "clang++" });
+      return seen[1] ?? [];
+    };
+    expect(await jobsFor(["-c", "a.cpp"])).not.toContain("-fcxx-exceptions");
+    expect(await jobsFor(["-fexceptions", "-c", "a.cpp"])).toContain("-fcxx-exceptions");
+  });
+
   it("keeps the user's own CPU choice", async () => {
     const seen: string[][] = [];
     const run: ToolRunner = async (argv) => {
