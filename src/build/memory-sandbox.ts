@@ -71,6 +71,9 @@ export class WasiRunner implements Runner {
       cwd: cmd.cwd,
       preopens,
       deterministic: { epochNs: BigInt(cmd.env.SOURCE_DATE_EPOCH ?? "1") * 1_000_000_000n },
+      ...(cmd.stdin ? { stdin: cmd.stdin } : {}),
+      ...(cmd.stdout ? { stdout: cmd.stdout } : {}),
+      ...(cmd.stderr ? { stderr: cmd.stderr } : {}),
     });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }

@@ -8,6 +8,7 @@ import type { Store } from "../store/store.ts";
 import { storePathOf as storePathOfRoot } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
 import { buildGraph as coreBuildGraph } from "./build.ts";
+import { runProgram as coreRunProgram, type RunProgramOptions } from "./run-program.ts";
 import { InProcessRunner, PoolRunner } from "./runners.node.ts";
 import type { Runner } from "./runner.ts";
 import { NodeSandboxHost } from "./sandbox.node.ts";
@@ -67,4 +68,15 @@ export async function buildGraph(roots: PackageIR[], opts: BuildOptions & NodeHo
 }
 
 export { ensureSeed, seedVersion } from "./seed.node.ts";
-export { runProgram } from "./run-program.ts";
+/**
+ * runProgram with Node defaults: in this thread (so output streams as it is written) and the
+ * closure mounted from host checkouts. `eka run` passes hostCwd = process.cwd().
+ */
+export async function runProgram(
+  storePath: string,
+  program: string,
+  args: string[],
+  opts: Omit<RunProgramOptions, "runner" | "sandboxes"> & Partial<Pick<RunProgramOptions, "runner" | "sandboxes">>,
+): Promise<{ exitCode: number; stdout: Uint8Array; stderr: Uint8Array }> {
+  return coreRunProgram(storePath, program, args, { ...opts, runner: opts.runner ?? new InProcessRunner(), sandboxes: opts.sandboxes ?? new NodeSandboxHost() });
+}

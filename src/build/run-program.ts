@@ -14,6 +14,12 @@ export interface RunProgramOptions {
   /** Default: the same path as hostCwd, so relative and absolute paths work alike. */
   guestCwd?: string;
   env?: Record<string, string>;
+  /** More directories to show (e.g. an eka-run script's, read-only). */
+  mounts?: Mount[];
+  stdin?: Uint8Array;
+  /** Stream the program's output (in-thread runners call these as it writes). */
+  stdout?: (chunk: Uint8Array) => void;
+  stderr?: (chunk: Uint8Array) => void;
 }
 
 /** Resolves `program` inside `storePath`: a path (`bin/x.wasm`) or a bare name found in bin/. */
@@ -43,6 +49,7 @@ export async function runProgram(
   // Without a host directory the program starts in its own package (a directory it can see).
   const guestCwd = opts.guestCwd ?? opts.hostCwd ?? storePath;
   if (opts.hostCwd) mounts.push({ guest: guestCwd, readonly: false, host: opts.hostCwd });
+  mounts.push(...(opts.mounts ?? []));
   const base = storePath.slice(storePath.lastIndexOf("/") + 1);
   return opts.runner.run({
     stepId: `run ${program}`,
@@ -51,5 +58,8 @@ export async function runProgram(
     env: opts.env ?? {},
     cwd: guestCwd,
     mounts,
+    ...(opts.stdin ? { stdin: opts.stdin } : {}),
+    ...(opts.stdout ? { stdout: opts.stdout } : {}),
+    ...(opts.stderr ? { stderr: opts.stderr } : {}),
   });
 }

@@ -20,6 +20,10 @@ export interface RunnableCommand {
   cwd: string;
   /** Exactly what the sandbox shows; nothing else of the host is visible. */
   mounts: Mount[];
+  stdin?: Uint8Array;
+  /** In-thread runners stream output here as the guest writes it (the outcome's is then empty). */
+  stdout?: (chunk: Uint8Array) => void;
+  stderr?: (chunk: Uint8Array) => void;
 }
 
 export interface CommandOutcome {

@@ -19,15 +19,20 @@ export class PoolRunner implements Runner {
       key = this.pool.addModule(cmd.module.bytes());
       this.keys.set(cmd.module.key, key);
     }
-    return this.pool.run({
+    const r = await this.pool.run({
       module: await key,
       args: cmd.args,
       env: cmd.env,
       cwd: cmd.cwd,
       mounts: cmd.mounts.map((m) => ({ guest: m.guest, kind: "host", path: hostOf(m), readonly: m.readonly })),
       deterministic: { sourceDateEpoch: Number(cmd.env.SOURCE_DATE_EPOCH ?? "1") },
+      ...(cmd.stdin ? { stdin: cmd.stdin } : {}),
       ...(this.timeoutMs ? { timeoutMs: this.timeoutMs } : {}),
     });
+    // Workers can't call back per chunk; hand over the output at the end.
+    if (cmd.stdout && r.stdout.length) cmd.stdout(r.stdout);
+    if (cmd.stderr && r.stderr.length) cmd.stderr(r.stderr);
+    return { exitCode: r.exitCode, stdout: cmd.stdout ? new Uint8Array() : r.stdout, stderr: cmd.stderr ? new Uint8Array() : r.stderr };
   }
 }
 
@@ -48,6 +53,9 @@ export class InProcessRunner implements Runner {
       cwd: cmd.cwd,
       preopens: cmd.mounts.map((mt) => ({ guest: mt.guest, fs: new NodeDirFS(hostOf(mt), { readonly: mt.readonly }) })),
       deterministic: { epochNs: BigInt(cmd.env.SOURCE_DATE_EPOCH ?? "1") * 1_000_000_000n },
+      ...(cmd.stdin ? { stdin: cmd.stdin } : {}),
+      ...(cmd.stdout ? { stdout: cmd.stdout } : {}),
+      ...(cmd.stderr ? { stderr: cmd.stderr } : {}),
     });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }

@@ -64,6 +64,10 @@ describe("buildGraph", () => {
     expect(rec.ran().sort()).toEqual(["ar:libgreet", "cc:hello/main.c", "cc:libgreet/a.c", "cc:libgreet/b.c", "cc:libgreet/c.c", "install-headers:libgreet", "ld:hello"]);
     expect(store.has(storePathOf(libIR))).toBe(true);
     expect(await run(storePathOf(appIR), "hello")).toBe("hello from greet: 42\n");
+    // Node defaults: in this thread, output streamed, the host directory as cwd.
+    const chunks: string[] = [];
+    const streamed = await runProgram(storePathOf(appIR), "hello", [], { store, hostCwd: dir, stdout: (c) => chunks.push(new TextDecoder().decode(c)) });
+    expect([streamed.exitCode, chunks.join(""), streamed.stdout.length]).toEqual([0, "hello from greet: 42\n", 0]);
     // The static library is linked in: the program does not refer to the library's store path.
     expect(store.queryPathInfo(storePathOf(appIR))?.references).toEqual([]);
     const log = buildStateFor(store).readLog(storePathOf(appIR));
