@@ -44,9 +44,8 @@ beforeAll(() => {
     ...process.env,
     EKA_STORE: join(tmp, "store"),
     EKA_CACHE: join(tmp, "cache"),
-    // TODO(runtime): the bundled CLI's worker pool cannot start its worker yet (tsx path); run
-    // build commands in-process until it can.
-    EKA_WORKERS: process.env.EKA_TEST_WORKERS ?? "0",
+    // Two workers: SQLite's amalgamation and its shell compile side by side.
+    EKA_WORKERS: "2",
   };
 });
 
