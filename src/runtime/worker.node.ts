@@ -49,6 +49,7 @@ async function runJob(job: PoolJob): Promise<PoolResult> {
       driver: job.program,
       ...(job.env ? { env: job.env } : {}),
       ...(job.stdin ? { stdin: job.stdin } : {}),
+      ...(job.deterministic ? { deterministic: deterministicOptions(job.deterministic) } : {}),
     });
     result = { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   } else {

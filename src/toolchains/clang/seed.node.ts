@@ -46,30 +46,36 @@ export function seedModule(): Promise<{ key: string; module: WebAssembly.Module 
  * (hash it) the first time; recordSeedKey() stores it once known.
  */
 function memoisedSeedKey(): string | undefined {
+  const memo = memoFile(seedFiles().wasm, "seed-key");
+  const known = readMemo(memo);
+  if (!known) queueMicrotask(() => void seedModule().then(({ key }) => writeMemo(memo, key), () => {}));
+  return known;
+}
+
+/** Where the BLAKE3 of `file` is memoised: named by the file's size, mtime and inode. */
+function memoFile(file: string, kind: string): string {
+  const st = statSync(file);
+  return join(cacheRoot(), `${kind}-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`);
+}
+
+function readMemo(memo: string): string | undefined {
   try {
-    const text = readFileSync(seedKeyFile(), "utf8").trim();
+    const text = readFileSync(memo, "utf8").trim();
     return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
   } catch {
-    queueMicrotask(() => void recordSeedKey());
     return undefined;
   }
 }
 
-async function recordSeedKey(): Promise<void> {
+function writeMemo(memo: string, hash: string): void {
   try {
-    const { key } = await seedModule();
-    mkdirSync(cacheRoot(), { recursive: true });
-    const tmp = `${seedKeyFile()}.${process.pid}.tmp`;
-    writeFileSync(tmp, key + "\n");
-    renameSync(tmp, seedKeyFile());
+    mkdirSync(dirname(memo), { recursive: true });
+    const tmp = `${memo}.${process.pid}.tmp`;
+    writeFileSync(tmp, hash + "\n");
+    renameSync(tmp, memo);
   } catch {
     // Only an optimisation: the next run hashes again.
   }
-}
-
-function seedKeyFile(): string {
-  const st = statSync(seedFiles().wasm);
-  return join(cacheRoot(), `seed-key-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`);
 }
 
 /**
@@ -86,10 +92,15 @@ export function sysrootDir(): Promise<string> {
 }
 
 async function unpackOnce(): Promise<string> {
+  const root = cacheRoot();
+  const memo = memoFile(seedFiles().resources, "seed-usr");
+  const known = readMemo(memo);
+  if (known && existsSync(join(root, `seed-${known.slice(0, 16)}`, ".complete"))) return join(root, `seed-${known.slice(0, 16)}`, "usr");
   const tar = readFileSync(seedFiles().resources);
   await initBlake3();
-  const prefix = toHex(blake3(tar)).slice(0, 16);
-  const root = cacheRoot();
+  const hash = toHex(blake3(tar));
+  writeMemo(memo, hash);
+  const prefix = hash.slice(0, 16);
   const final = join(root, `seed-${prefix}`);
   const usr = join(final, "usr");
   if (existsSync(join(final, ".complete"))) return usr;
