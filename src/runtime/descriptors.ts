@@ -136,7 +136,20 @@ export function filestatOf(fs: FileSystem, st: Stat): FilestatFields {
 
 export class FileDescriptor extends Descriptor {
   readonly filetype = Filetype.REGULAR_FILE;
-  private pos = 0;
+  private _pos = 0;
+  /** After an append the offset is the end of the file, looked up only when someone asks. */
+  private posAtEnd = false;
+  private get pos(): number {
+    if (this.posAtEnd) {
+      this._pos = this.handle.size();
+      this.posAtEnd = false;
+    }
+    return this._pos;
+  }
+  private set pos(v: number) {
+    this._pos = v;
+    this.posAtEnd = false;
+  }
   constructor(
     readonly fs: FileSystem,
     readonly path: string,
@@ -164,7 +177,16 @@ export class FileDescriptor extends Descriptor {
     return total;
   }
   override write(bufs: Uint8Array[]): number {
-    if (this.fdflags & FdFlags.APPEND) this.pos = this.handle.size();
+    if (this.fdflags & FdFlags.APPEND) {
+      const h = this.handle;
+      if (h.append) {
+        let total = 0;
+        for (const b of bufs) if (b.length) total += h.append(b);
+        this.posAtEnd = true;
+        return total;
+      }
+      this.pos = h.size();
+    }
     const n = this.pwrite(bufs, this.pos);
     this.pos += n;
     return n;

@@ -51,6 +51,11 @@ export interface FileHandle {
   read(buf: Uint8Array, pos: number): number;
   /** Writes `buf` at `pos`, growing the file (with zeros in any gap); returns bytes written. */
   write(buf: Uint8Array, pos: number): number;
+  /**
+   * Optional: writes `buf` at the current end of the file (O_APPEND), where the file system can do
+   * that cheaper than size() + write(). Returns bytes written.
+   */
+  append?(buf: Uint8Array): number;
   size(): number;
   /** Sets the size, cutting or zero-extending. */
   truncate(size: number): void;

@@ -65,7 +65,7 @@ export class NodeDirFS implements FileSystem {
     if (opts.truncate) flags |= C.O_TRUNC;
     const host = this.host(path);
     const fd = call(path, () => nfs.openSync(host, flags, 0o666));
-    return new NodeFileHandle(fd, path);
+    return new NodeFileHandle(fd, path, host, opts.write === true);
   }
 
   mkdir(path: string): void {
@@ -113,10 +113,23 @@ export class NodeDirFS implements FileSystem {
 }
 
 class NodeFileHandle implements FileHandle {
+  /** A second descriptor opened O_APPEND on first append, so the kernel finds the end. */
+  private appendFd: number | undefined;
   constructor(
     private readonly fd: number,
     private readonly path: string,
+    private readonly host: string,
+    private readonly writable: boolean,
   ) {}
+  append(buf: Uint8Array): number {
+    if (!this.writable) throw new FsError("BADF", "file is not open for writing");
+    return call(this.path, () => {
+      this.appendFd ??= nfs.openSync(this.host, nfs.constants.O_WRONLY | nfs.constants.O_APPEND | (nfs.constants.O_NOFOLLOW ?? 0));
+      let done = 0;
+      while (done < buf.length) done += nfs.writeSync(this.appendFd, buf, done, buf.length - done, null);
+      return done;
+    });
+  }
   read(buf: Uint8Array, pos: number): number {
     return call(this.path, () => nfs.readSync(this.fd, buf, 0, buf.length, pos));
   }
@@ -146,7 +159,10 @@ class NodeFileHandle implements FileHandle {
     call(this.path, () => nfs.fsyncSync(this.fd));
   }
   close(): void {
-    call(this.path, () => nfs.closeSync(this.fd));
+    call(this.path, () => {
+      if (this.appendFd !== undefined) nfs.closeSync(this.appendFd);
+      nfs.closeSync(this.fd);
+    });
   }
 }
 

@@ -521,12 +521,13 @@ export class WasiHost {
       sock_shutdown: (fd: number, _how: number) => self.notSocket(fd),
     };
     const wrapped: Record<string, (...a: never[]) => number> = {};
+    const limitMemory = self.opts.limits?.maxMemoryBytes !== undefined;
     for (const [name, f] of Object.entries(t) as [string, (...a: unknown[]) => number][]) {
       // Fixed arity (path_open has 9 parameters) avoids a rest array on every call.
       wrapped[name] = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, g?: unknown, h?: unknown, i?: unknown, j?: unknown) => {
         try {
           const r = f(a, b, c, d, e, g, h, i, j);
-          if (self.opts.limits?.maxMemoryBytes !== undefined) self.checkMemory();
+          if (limitMemory) self.checkMemory();
           return r;
         } catch (err) {
           return self.errno(err);
@@ -735,13 +736,17 @@ interface Clock {
   sleepUntil(t: bigint): void;
 }
 
+// Node's hrtime is a fast nanosecond clock; found on the global (no node: import) so the core
+// still bundles for browsers, which fall back to performance.now().
+const hrtime = (globalThis as { process?: { hrtime?: { bigint?: () => bigint } } }).process?.hrtime?.bigint;
+
 class RealClock implements Clock {
   readonly resolution = 1000n;
   realtime(): bigint {
     return wallClockNs();
   }
   monotonic(): bigint {
-    return BigInt(Math.round(performance.now() * 1e6));
+    return hrtime ? hrtime() : BigInt(Math.round(performance.now() * 1e6));
   }
   sleepUntil(t: bigint): void {
     for (;;) {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import wabtInit from "wabt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeWasm } from "./helpers.ts";
 
@@ -54,7 +55,6 @@ describe("eka wasi run", () => {
   });
   it("bad input: one clear line naming the problem, exit ≠ 0", async () => {
     writeFileSync(join(dir, "text.wasm"), "hello");
-    const { default: wabtInit } = await import("wabt");
     const w = await wabtInit();
     writeFileSync(join(dir, "imports.wasm"), w.parseWat("i.wat", `(module (import "env" "host_magic" (func)) (memory (export "memory") 1) (func (export "_start")))`).toBinary({}).buffer);
     for (const [args, pattern] of [
