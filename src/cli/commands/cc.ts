@@ -1,6 +1,6 @@
 // Node-only. `eka cc`, `eka c++`, `eka ar`, `eka ld`: the seed's tools on the host's current
 // directory, like `zig cc`.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EkaError } from "../../errors.ts";
 import type { FileSystem } from "../../runtime/index.ts";
@@ -85,12 +85,15 @@ async function runSeedTool(k: Kind, args: string[], json: boolean): Promise<numb
   const t0 = performance.now();
   const cwd = process.cwd();
   const plan = planHostPaths(args, cwd, new Set(safeReaddir(cwd)));
-  for (const p of plan.shadowed) {
-    process.stderr.write(`eka: warning: '${p}' is under /usr, which the tool sees as the seed's sysroot, not the host's /usr; copy the file elsewhere if it is yours\n`);
-  }
   const mounts: Mount[] = [{ guest: "/", fs: hostFS(cwd) }];
   for (const top of plan.topDirs) mounts.push({ guest: top, fs: hostFS(top) });
   const [{ module }, sysroot] = await Promise.all([seedModule(), sysrootDir()]);
+  for (const p of plan.shadowed) {
+    // Naming the sysroot's own files (crt1.o, libc.a) is fine; a host file it hides is not.
+    if (existsSync(p) && !existsSync(sysroot + p.slice("/usr".length))) {
+      process.stderr.write(`eka: warning: '${p}' is under /usr, which the tool sees as the seed's sysroot, not the host's /usr; copy the file elsewhere\n`);
+    }
+  }
   const opts: SeedRunOptions = {
     module,
     sysroot: new NodeDirFS(sysroot, { readonly: true }) as FileSystem,
