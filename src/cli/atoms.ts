@@ -1,11 +1,15 @@
 // Node-only: what `eka build`, `eka run` and `eka-run` share — load an atom graph, turn it into IR,
 // build it with a host whose path sources map back to the atoms' directories.
-import { resolve as resolvePath } from "node:path";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
 import { nodeSourceHost } from "../build/sources.node.ts";
 import type { BuildResult, ProgressEvent } from "../build/types.ts";
-import { initIR, storePathOf } from "../ir/pid.ts";
+import { initIR, pidOf, storePathOf } from "../ir/pid.ts";
+import { makeStorePath } from "../store/store-path.ts";
+import { blake3 } from "../util/blake3.ts";
 import type { PackageIR } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
 
@@ -23,11 +27,25 @@ export async function prepareAtom(dir: string, choices: Choices, opts: LoadOptio
   return { graph, roots };
 }
 
-async function seedPath(): Promise<string> {
-  const { seedStorePath } = await import("../build/seed.ts");
-  const { seedVersion } = await import("../build/seed.node.ts");
+/**
+ * The seed's store path, as build/seed.ts's seedStorePath computes it (test/cli/atoms-seed.test.ts
+ * checks they agree). Computed here because build/seed.ts loads a tar reader a no-op never needs.
+ */
+export async function seedPath(): Promise<string> {
   await initIR();
-  return seedStorePath(seedVersion());
+  const version = seedPackageVersion();
+  const h = blake3(new TextEncoder().encode(`eka-seed:@yowasp/clang@${version}`));
+  return makeStorePath(h, `llvm-seed-${version.replace(/[^0-9A-Za-z+\-._?=]/g, "_")}`);
+}
+
+let seedVersionMemo: string | undefined;
+function seedPackageVersion(): string {
+  if (seedVersionMemo === undefined) {
+    const entry = createRequire(import.meta.url).resolve("@yowasp/clang");
+    // The package's exports hide package.json; its entry sits in gen/.
+    seedVersionMemo = (JSON.parse(readFileSync(join(dirname(dirname(entry)), "package.json"), "utf8")) as { version: string }).version;
+  }
+  return seedVersionMemo;
 }
 
 export interface BuildAtomOptions {
@@ -41,9 +59,13 @@ export interface BuildAtomOptions {
 /** Builds the roots; a no-op (everything in the store) loads no build host at all. */
 export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Promise<BuildResult[]> {
   const { store } = opts;
+  // A no-op answers from path info alone, as buildGraph would, without loading the builder.
+  if (!opts.check) {
+    const infos = p.roots.map((r) => store.queryPathInfo(storePathOf(r)));
+    if (infos.every((i) => i)) return p.roots.map((r, k) => ({ pid: pidOf(r), storePath: storePathOf(r), cid: infos[k]?.cid ?? "", built: false }));
+  }
   const { buildGraph } = await import("../build/build.ts");
   const base = { store, ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.check ? { check: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  if (!opts.check && p.roots.every((r) => store.has(storePathOf(r)))) return buildGraph(p.roots, base);
   const [{ nodeBuildHost }, { ensureSeed }] = await Promise.all([import("../build/node.ts"), import("../build/seed.node.ts")]);
   await ensureSeed(store);
   const host = await nodeBuildHost(store, process.env.EKA_WORKERS !== undefined ? { workers: Number(process.env.EKA_WORKERS) } : opts.jobs ? { workers: opts.jobs } : {});
