@@ -1,5 +1,5 @@
 // `eka wasi run` end to end: the real CLI (node bin/eka.js) spawned on real files.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +12,8 @@ const EKA = fileURLToPath(new URL("../../bin/eka.js", import.meta.url));
 let dir: string;
 let probe: string;
 
-function eka(args: string[], opts: { cwd?: string; input?: string } = {}) {
-  const r = spawnSync(process.execPath, [EKA, "wasi", ...args], { cwd: opts.cwd ?? dir, input: opts.input ?? "", encoding: "utf8" });
+function eka(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}) {
+  const r = spawnSync(process.execPath, [EKA, "wasi", ...args], { cwd: opts.cwd ?? dir, input: opts.input ?? "", encoding: "utf8", env: { ...process.env, ...opts.env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -49,6 +49,40 @@ describe("eka wasi run", () => {
     expect(ro.status).toBe(4);
     expect(eka(["run", "--dir", `${dir}::/sb`, probe, "write", "/sb/new.txt", "written"]).status).toBe(0);
     expect(readFileSync(join(dir, "new.txt"), "utf8")).toBe("written");
+    expect(eka(["run", "--readonly-dir", `${dir}::/sb`, probe, "cat", "/sb/new.txt"]).stdout).toBe("written");
+  });
+  it("streams stdout while the program runs", async () => {
+    const w = await wabtInit();
+    const src = `(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1) (data (i32.const 16) "first\\n") (data (i32.const 32) "second\\n")
+      (func $say (param i32 i32) (i32.store (i32.const 0) (local.get 0)) (i32.store (i32.const 4) (local.get 1))
+        (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+      (func (export "_start")
+        (call $say (i32.const 16) (i32.const 6))
+        (i32.store8 (i32.const 264) (i32.const 0)) (i32.store (i32.const 272) (i32.const 1))
+        (i64.store (i32.const 280) (i64.const 1500000000))
+        (drop (call $poll (i32.const 256) (i32.const 512) (i32.const 1) (i32.const 8)))
+        (call $say (i32.const 32) (i32.const 7))))`;
+    writeFileSync(join(dir, "slow.wasm"), w.parseWat("s.wat", src).toBinary({}).buffer);
+    const child = spawn(process.execPath, [EKA, "wasi", "run", "slow.wasm"], { cwd: dir });
+    const start = Date.now();
+    const seen: [string, number][] = [];
+    child.stdout.on("data", (d: Buffer) => seen.push([d.toString(), Date.now() - start]));
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    const exitAt = Date.now() - start;
+    expect(code).toBe(0);
+    expect(seen.map((s) => s[0]).join("")).toBe("first\nsecond\n");
+    expect(seen[0]?.[0]).toBe("first\n");
+    expect(exitAt - (seen[0]?.[1] ?? exitAt)).toBeGreaterThan(1000);
+  });
+  it("--deterministic gives the same clocks and random bytes every run", () => {
+    const env = { SOURCE_DATE_EPOCH: "1000000000" };
+    const a = eka(["run", "--deterministic", probe, "misc"], { env });
+    const b = eka(["run", "--deterministic", probe, "misc"], { env });
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).toContain("realtime_s=1000000000\n");
   });
   it("passes stdin through", () => {
     expect(eka(["run", probe, "stdin"], { input: "x".repeat(100_000) }).stdout).toBe("stdin_bytes=100000\n");
