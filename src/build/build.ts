@@ -2,6 +2,7 @@
 import { EkaError } from "../errors.ts";
 import type { PackageIR } from "../ir/types.ts";
 import { ObjectTreeReader } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 import { executePackage, Semaphore, type ExecContext } from "./execute.ts";
@@ -16,10 +17,8 @@ export async function buildGraph(roots: PackageIR[], opts: BuildOptions): Promis
   const p = plan(roots, (sp) => store.has(sp), opts.check);
   opts.onProgress?.({ type: "plan", packagesTotal: p.nodes.length, packagesToBuild: p.toBuild.length });
   const results = new Map<PlanNode, BuildResult>();
-  for (const n of p.nodes) {
-    if (n.present && !(opts.check && p.roots.includes(n))) {
-      results.set(n, { pid: n.pid, storePath: n.storePath, cid: store.queryPathInfo(n.storePath)?.cid ?? "", built: false });
-    }
+  for (const n of p.roots) {
+    if (n.present && !opts.check) results.set(n, resultOf(store, n, false));
   }
   if (p.toBuild.length > 0) {
     const host = opts.host;
@@ -41,7 +40,7 @@ export async function buildGraph(roots: PackageIR[], opts: BuildOptions): Promis
       if (pr) return pr;
       pr = (async () => {
         await Promise.all(n.deps.map(buildNode));
-        if (results.has(n)) return;
+        if (results.has(n) || (n.present && !(opts.check && p.roots.includes(n)))) return;
         const t0 = Date.now();
         const r = await buildOne(n, ctx, !!opts.check && p.roots.includes(n));
         results.set(n, r.result);
@@ -64,11 +63,11 @@ async function buildOne(n: PlanNode, ctx: ExecContext, check: boolean): Promise<
   try {
     // Another process may have finished it while we waited.
     const info = store.queryPathInfo(n.storePath);
-    if (info) return { result: { pid: n.pid, storePath: n.storePath, cid: info.cid, built: false }, stepsRun: 0, stepsCached: 0 };
+    if (info) return { result: resultOf(store, n, false), stepsRun: 0, stepsCached: 0 };
     ctx.onProgress?.({ type: "package-start", storePath: n.storePath, name: `${n.ir.name}-${n.ir.version}`, stepsTotal: n.ir.steps.length });
     const o = await executePackage(n, ctx);
     ctx.state.writeLog(n.pid, n.storePath, o.log);
-    return { result: { pid: n.pid, storePath: n.storePath, cid: o.cid as string, built: true }, stepsRun: o.stepsRun, stepsCached: o.stepsCached };
+    return { result: resultOf(store, n, true), stepsRun: o.stepsRun, stepsCached: o.stepsCached };
   } finally {
     lock.release();
   }
@@ -82,10 +81,18 @@ async function checkOne(n: PlanNode, ctx: ExecContext): Promise<{ result: BuildR
   try {
     const stored = new ObjectTreeReader(ctx.store, new Map([["a", info.cid]]));
     const report = compareTrees(stored, "a", (o.out as NonNullable<typeof o.out>).reader(), "");
-    return { result: { pid: n.pid, storePath: n.storePath, cid: info.cid, built: true, check: report }, stepsRun: o.stepsRun, stepsCached: 0 };
+    return { result: { ...resultOf(ctx.store, n, true), check: report }, stepsRun: o.stepsRun, stepsCached: 0 };
   } finally {
     o.out?.dispose();
   }
+}
+
+function resultOf(store: Store, n: PlanNode, built: boolean): BuildResult {
+  const info = store.queryPathInfo(n.storePath);
+  if (!info) throw new EkaError("E_NOT_IN_STORE", `${n.storePath} vanished from the store ${store.address} (collected by a concurrent gc?); build again`);
+  let closureSize = 0;
+  for (const p of store.closure([n.storePath])) closureSize += store.queryPathInfo(p)?.narSize ?? 0;
+  return { pid: n.pid, storePath: n.storePath, cid: info.cid, built, references: info.references, narSize: info.narSize, closureSize };
 }
 
 /** File-by-file comparison of two trees. */

@@ -121,7 +121,11 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
           const at = locate(o);
           if (at && "dir" in at && at.rel.includes("/")) at.dir.mkdirp(at.rel.slice(0, at.rel.lastIndexOf("/")));
         }
-        const r = await ctx.slots.with(() => runTool(ctx, step, args, stepEnv, cwd, mounts, seed, locate));
+        const r = await ctx.slots.with(() => {
+          // Checked again here: the wait for a slot may have outlasted a Ctrl-C.
+          if (ctx.signal?.aborted) throw new EkaError("E_ABORTED", "build aborted");
+          return runTool(ctx, step, args, stepEnv, cwd, mounts, seed, locate);
+        });
         tmp.dispose();
         const text = new TextDecoder().decode(concat([r.stdout, r.stderr]));
         if (text) log.push(text.replace(/\n$/, ""));

@@ -41,6 +41,11 @@ export interface BuildResult {
   cid: string;
   /** False when it was already in the store (or another process built it meanwhile). */
   built: boolean;
+  /** Store paths the output refers to (found by scanning its bytes). */
+  references: string[];
+  /** NAR size of the output, and of it plus everything it refers to, transitively. */
+  narSize: number;
+  closureSize: number;
   /** With `check: true`: how the rebuild compared. */
   check?: CheckReport;
 }

@@ -60,7 +60,9 @@ describe("buildGraph", () => {
     appIR = await app(libIR);
     const rec = recorder();
     const [res] = await buildGraph([appIR], { store, host, onProgress: (e) => rec.events.push(e) });
-    expect(res).toMatchObject({ storePath: storePathOf(appIR), pid: pidOf(appIR), built: true });
+    expect(res).toMatchObject({ storePath: storePathOf(appIR), pid: pidOf(appIR), built: true, references: [] });
+    expect(res!.closureSize).toBe(res!.narSize);
+    expect(res!.narSize).toBeGreaterThan(1000);
     expect(rec.ran().sort()).toEqual(["ar:libgreet", "cc:hello/main.c", "cc:libgreet/a.c", "cc:libgreet/b.c", "cc:libgreet/c.c", "install-headers:libgreet", "ld:hello"]);
     expect(store.has(storePathOf(libIR))).toBe(true);
     expect(await run(storePathOf(appIR), "hello")).toBe("hello from greet: 42\n");
@@ -222,6 +224,15 @@ int main(int argc, char **argv) {
     };
     const [res] = await buildGraph([appIR0()], { store, host: flaky, check: true });
     expect(res?.check).toEqual({ identical: false, differences: [{ path: "bin/hello.wasm", kind: "changed" }] });
+  });
+
+  it("Ctrl-C (abort) mid-build stops before the next step and leaves no object", async () => {
+    const ir = await cPackage("aborted", writeSources(dir, "aborted-src", { "a.c": "int a;\n", "b.c": "int b;\n" }), { libraries: [{ name: "x", sources: ["a.c", "b.c"] }] }, { seed });
+    const ac = new AbortController();
+    const err = await buildGraph([ir], { store, host, jobs: 1, signal: ac.signal, onProgress: (e) => e.type === "step-done" && ac.abort() }).catch((e: unknown) => e);
+    expect(isEkaError(err, "E_ABORTED")).toBe(true);
+    expect(store.has(storePathOf(ir))).toBe(false);
+    expect(existsSync(join(dir, "store", "locks", pidOf(ir)))).toBe(false);
   });
 
   it("a runner failure mid-build leaves no object, releases the lock and keeps the log", async () => {
