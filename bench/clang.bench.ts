@@ -59,23 +59,58 @@ export async function run(): Promise<void> {
     console.log(`    fastest: ${best?.[0]} (${((tiers.default ?? NaN) / (best?.[1] ?? NaN)).toFixed(2)}x vs default); eka's default: ${(await import("../src/runtime/pool.node.ts")).DEFAULT_V8_FLAGS.join(" ") || "V8 default"}`);
 
     console.log(`  eka host vs node:wasi on the same clang -cc1 -O2 job (${JOB_FILE}), same V8 flags, goal <= 0.95x`);
+    // Interleaved, best of 3: other processes share the cores, and the minimum is the figure least
+    // disturbed by them.
     for (const flags of ["--liftoff-only", ""]) {
-      const ours = child({ mode: "job", host: "eka", flags, src, file: JOB_FILE });
-      const theirs = child({ mode: "job", host: "node", flags, src, file: JOB_FILE });
-      const ratio = (ours.runMs ?? NaN) / (theirs.runMs ?? NaN);
-      console.log(`    ${(flags || "default tiering").padEnd(16)} eka ${(ours.runMs ?? NaN).toFixed(0)} ms, node:wasi ${(theirs.runMs ?? NaN).toFixed(0)} ms, ratio ${ratio.toFixed(2)}x`);
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        ours.push(child({ mode: "job", host: "eka", flags, src, file: JOB_FILE }).runMs ?? NaN);
+        theirs.push(child({ mode: "job", host: "node", flags, src, file: JOB_FILE }).runMs ?? NaN);
+      }
+      const a = Math.min(...ours);
+      const b = Math.min(...theirs);
+      console.log(`    ${(flags || "default tiering").padEnd(16)} eka ${a.toFixed(0)} ms, node:wasi ${b.toFixed(0)} ms (best of 3), ratio ${(a / b).toFixed(2)}x`);
     }
+
+    console.log("  the compiled seed sent to a new worker (postMessage of the Module) vs compiled from bytes");
+    const tr = await transferFigure();
+    console.log(`    first job on a new worker ${tr.first.toFixed(0)} ms (start-up + module + clang --version), next job ${tr.next.toFixed(0)} ms; compile from bytes ${tr.compile.toFixed(0)} ms`);
 
     const files = readdirSync(src).filter((f) => f.endsWith(".c")).sort();
     console.log(`  pool: ${files.length} files compiled with clang -O2 -c (driver in each job), 1 vs 2 workers, goal >= 1.8x`);
-    const one = await poolCompile(src, files, 1, join(work, "out1"));
-    const two = await poolCompile(src, files, 2, join(work, "out2"));
-    console.log(`    1 worker ${one.ms.toFixed(0)} ms, 2 workers ${two.ms.toFixed(0)} ms, speed-up ${(one.ms / two.ms).toFixed(2)}x`);
+    const runs: { ms: number; cores: number; size: number }[] = [];
+    for (const size of [1, 2, 1, 2]) runs.push({ ...(await poolCompile(src, files, size, join(work, `out${runs.length}`))), size });
+    const bestOf = (size: number) => runs.filter((r) => r.size === size).sort((x, y) => x.ms - y.ms)[0] as { ms: number; cores: number };
+    const one = bestOf(1);
+    const two = bestOf(2);
+    console.log(`    1 worker ${one.ms.toFixed(0)} ms, 2 workers ${two.ms.toFixed(0)} ms (best of 2, interleaved), speed-up ${(one.ms / two.ms).toFixed(2)}x`);
     // Other processes on the machine take cores too: CPU time / wall time shows how many cores the
     // pool actually got, so a poor speed-up can be told apart from a pool that serialises.
     console.log(`    cores used: 1 worker ${one.cores.toFixed(2)}, 2 workers ${two.cores.toFixed(2)} (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores)`);
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function transferFigure(): Promise<{ first: number; next: number; compile: number }> {
+  const { WorkerPool } = await import("../src/runtime/pool.node.ts");
+  const { seedBytes } = await import("../src/toolchains/clang/seed.node.ts");
+  const pool = new WorkerPool({ size: 1 });
+  try {
+    const key = await pool.addModule(seedBytes());
+    const job = { module: key, program: "clang" as const, args: ["--version"], mounts: [] };
+    let t0 = performance.now();
+    await pool.run(job);
+    const first = performance.now() - t0;
+    t0 = performance.now();
+    await pool.run(job);
+    const next = performance.now() - t0;
+    t0 = performance.now();
+    await WebAssembly.compile(seedBytes() as Uint8Array<ArrayBuffer>);
+    return { first, next, compile: performance.now() - t0 };
+  } finally {
+    await pool.close();
   }
 }
 
