@@ -6,6 +6,7 @@
 import { isEkaError } from "../errors.ts";
 import type { Digest } from "./digest.ts";
 import { narHashOf } from "./nar.ts";
+import { validSignatures } from "./narinfo.ts";
 import { parseStorePath } from "./store-path.ts";
 import type { Store } from "./store.ts";
 
@@ -22,7 +23,8 @@ export interface VerifyResult {
   problems: VerifyProblem[];
 }
 
-export function verifyStore(store: Store, options: { checkContents?: boolean } = {}): VerifyResult {
+/** `trustedKeys`: also require every path to carry a valid signature by one of them. */
+export function verifyStore(store: Store, options: { checkContents?: boolean; trustedKeys?: string[] } = {}): VerifyResult {
   const b = store.backend;
   const problems: VerifyProblem[] = [];
   const corrupt = new Set<Digest>();
@@ -80,6 +82,9 @@ export function verifyStore(store: Store, options: { checkContents?: boolean } =
           intact = false;
         }
       }
+    }
+    if (options.trustedKeys && validSignatures(info, options.trustedKeys).length === 0) {
+      add("E_BAD_SIGNATURE", `no valid signature by a trusted key (signatures by: ${info.signatures.map((x) => x.split(":")[0]).join(", ") || "none"})`);
     }
     if (info.pid) {
       const r = b.readRealisation(info.pid);

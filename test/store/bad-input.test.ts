@@ -136,3 +136,28 @@ describe("eka store: bad input", () => {
     expect(u.stderr).toMatch(/missing PATH/);
   });
 });
+
+describe("eka store: keys, signing and narinfo", () => {
+  it("keygen, sign, narinfo --trusted-key and verify --trusted-key agree; a wrong key is refused", () => {
+    const store = path.join(tmp, "signing-store");
+    const src = writeFixture(path.join(tmp, "sign-src"), fixtures["executables"]!);
+    const p = eka(store, ["add", src]).text;
+    const secret = path.join(tmp, "cache.key");
+    const pub = eka(store, ["keygen", "cache.example-1", "--secret-file", secret]).text;
+    expect(pub).toMatch(/^cache\.example-1:[A-Za-z0-9+/]{43}=$/);
+    expect(fs.statSync(secret).mode & 0o777).toBe(0o600);
+    const unsigned = eka(store, ["verify", "--trusted-key", pub]);
+    expect(unsigned.status).toBe(1);
+    expect(unsigned.stderr).toMatch(/E_BAD_SIGNATURE: .*no valid signature by a trusted key \(signatures by: none\)/);
+    expect(eka(store, ["sign", "--key-file", secret, p]).text).toBe(p);
+    expect(eka(store, ["verify", "--trusted-key", pub]).status).toBe(0);
+    const narinfo = eka(store, ["narinfo", "--trusted-key", pub, p]).text;
+    const parsed = parseNarinfo(narinfo, "narinfo");
+    expect(parsed).toMatchObject({ storePath: p, compression: "none" });
+    expect(() => checkSigned(parsed, [pub])).not.toThrow();
+    const wrong = generateKeyPair("cache.example-1").publicKey;
+    const r = eka(store, ["narinfo", "--trusted-key", wrong, p]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/E_BAD_SIGNATURE/);
+  });
+});

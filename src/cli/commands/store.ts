@@ -20,6 +20,11 @@ import {
   verifyStore,
   nameProblem,
   parseStorePath,
+  formatNarinfo,
+  generateKeyPair,
+  publicKeyOf,
+  signPathInfo,
+  validSignatures,
   type PathInfo,
   type Store,
 } from "../../store/index.node.ts";
@@ -136,12 +141,13 @@ const subcommands: Record<string, { usage: string; about: string; options: NonNu
     },
   },
   verify: {
-    usage: "verify [--check-contents] [--json]",
-    about: "Check every path's objects exist and agree; --check-contents re-hashes every object and NAR.",
-    options: { "check-contents": { type: "boolean" }, json: { type: "boolean" } },
+    usage: "verify [--check-contents] [--trusted-key NAME:BASE64]… [--json]",
+    about: "Check every path's objects exist and agree; --check-contents re-hashes every object and NAR; --trusted-key requires signatures.",
+    options: { "check-contents": { type: "boolean" }, "trusted-key": { type: "string", multiple: true }, json: { type: "boolean" } },
     run: async (open, a) => {
       const store = await open();
-      const r = verifyStore(store, { checkContents: !!a.values["check-contents"] });
+      const keys = a.values["trusted-key"] as string[] | undefined;
+      const r = verifyStore(store, { checkContents: !!a.values["check-contents"], ...(keys ? { trustedKeys: keys } : {}) });
       if (a.values.json) out(JSON.stringify(r, null, 2));
       else {
         for (const p of r.problems) process.stderr.write(`eka: ${p.code}: ${p.message}\n`);
@@ -175,6 +181,58 @@ const subcommands: Record<string, { usage: string; about: string; options: NonNu
       refuseTty("export");
       const store = await open();
       for (const chunk of exportPaths(store, paths)) await write(chunk);
+      return 0;
+    },
+  },
+  keygen: {
+    usage: "keygen NAME --secret-file FILE",
+    about: "Make an ed25519 signing key in Nix's format: writes the secret key (mode 600), prints the public key.",
+    options: { "secret-file": { type: "string" } },
+    run: async (_open, a) => {
+      const [name] = need(a, 1, "NAME");
+      const file = a.values["secret-file"];
+      if (typeof file !== "string") throw new UsageError("missing --secret-file FILE");
+      const keys = generateKeyPair(name);
+      fs.writeFileSync(file, keys.secretKey, { mode: 0o600, flag: "wx" });
+      out(keys.publicKey);
+      return 0;
+    },
+  },
+  sign: {
+    usage: "sign --key-file FILE STOREPATH…",
+    about: "Sign store paths with a Nix-format secret key (as 'nix store sign' does).",
+    options: { "key-file": { type: "string" } },
+    run: async (open, a) => {
+      const file = a.values["key-file"];
+      if (typeof file !== "string") throw new UsageError("missing --key-file FILE");
+      const secret = readKey(file);
+      const store = await open();
+      for (const arg of need(a, 1, "STOREPATH")) {
+        const p = storePathArg(arg);
+        const info = store.queryPathInfo(p);
+        if (!info) throw new EkaError("E_NOT_IN_STORE", `${p} is not in the store ${store.address}`);
+        store.register({ ...info, signatures: [signPathInfo(info, secret)] });
+        out(p);
+      }
+      return 0;
+    },
+  },
+  narinfo: {
+    usage: "narinfo [--trusted-key NAME:BASE64]… STOREPATH",
+    about: "Print the path's narinfo (uncompressed NAR at nar/<hash>.nar); with --trusted-key, fail unless signed by one.",
+    options: { "trusted-key": { type: "string", multiple: true } },
+    run: async (open, a) => {
+      const [arg] = need(a, 1, "STOREPATH");
+      const store = await open();
+      const p = storePathArg(arg);
+      const info = store.queryPathInfo(p);
+      if (!info) throw new EkaError("E_NOT_IN_STORE", `${p} is not in the store ${store.address}`);
+      const keys = a.values["trusted-key"] as string[] | undefined;
+      if (keys && validSignatures(info, keys).length === 0) {
+        throw new EkaError("E_BAD_SIGNATURE", `${p} has no valid signature by a trusted key (signatures by: ${info.signatures.map((x) => x.split(":")[0]).join(", ") || "none"})`);
+      }
+      const file = info.narHash.slice("sha256:".length);
+      process.stdout.write(formatNarinfo({ ...info, url: `nar/${file}.nar`, compression: "none", fileHash: info.narHash, fileSize: info.narSize }));
       return 0;
     },
   },
@@ -288,6 +346,18 @@ function viewOf(store: Store, arg: string) {
   if (!store.has(storePath)) throw new EkaError("E_NOT_IN_STORE", `${storePath} is not in the store ${store.address}`);
   const base = parseStorePath(storePath).basename;
   return { tree: store.view([storePath]), rel: sub ? `${base}/${sub}` : base };
+}
+
+/** A secret key file as Nix writes it (`name:base64`, maybe with a trailing newline). */
+function readKey(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8").trim();
+  } catch {
+    throw new EkaError("E_NOT_FOUND", `cannot read the key file ${file}`);
+  }
+  publicKeyOf(text);
+  return text;
 }
 
 function formatInfo(i: PathInfo): string {
