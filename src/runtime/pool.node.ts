@@ -85,13 +85,14 @@ interface Pending {
 }
 
 /**
- * V8 flags eka sets before compiling modules that run clang (the seed and the tools it builds). Measured on a 2-core machine (bench/clang.bench.ts):
- * a clang -cc1 -O2 job of a 33 KB C file ran 4.6x faster with Liftoff only than with V8's default
- * dynamic tiering (whose TurboFan recompiles of clang's huge functions compete for the cores), and
- * 9x faster than TurboFan only; a 50 s SQLite compile was still 12% faster. Lazy validation
- * checks each function when it first runs instead of all 75 MB up front (compiling the seed: 180 ms
- * → 60 ms); a function that fails validation still never runs. `EKA_V8_FLAGS`
- * overrides them ("none" keeps V8's defaults). The flags are process-wide, so workers share them.
+ * V8 flags eka sets before compiling modules that run clang (the seed and the tools it builds),
+ * chosen by measurement on a 2-core machine (bench/clang.bench.ts). Liftoff only: a clang -cc1 -O2
+ * job of a 33 KB C file ran 3.8-4.6x faster than with V8's default dynamic tiering (whose TurboFan
+ * recompiles of clang's huge functions compete for the cores) and ~9x faster than TurboFan only; a
+ * 45 s SQLite -O1 compile was still ~12% faster. Lazy validation: each function is validated when it
+ * first runs instead of all 75 MB up front (compiling the seed: ~180 ms → ~60 ms); a function that
+ * fails validation still never runs. `EKA_V8_FLAGS` overrides them ("none" keeps V8's defaults). The
+ * flags are process-wide, so workers share them.
  */
 export const DEFAULT_V8_FLAGS: readonly string[] = ["--liftoff-only", "--wasm-lazy-validation"];
 
