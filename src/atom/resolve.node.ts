@@ -5,12 +5,11 @@
  * hashed; path: hashed). With `frozen`, a stale lock is an error instead. Git atoms are checked out
  * once into the cache directory, keyed by commit.
  */
-import { existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import semver from "semver";
-import { readDirTree } from "../build/sources.node.ts";
-import { bytesHash, narHash } from "../build/tree.ts";
+import { bytesHash, narHash, newTree, treePut, type Tree } from "../build/tree.ts";
 import { EkaError } from "../errors.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { manifestError } from "./errors.ts";
@@ -281,7 +280,31 @@ export async function hashPath(abs: string, shown: string): Promise<string> {
     throw new EkaError("E_SOURCE", `source path '${shown}' (${abs}) does not exist; fix path in atom.toml`);
   }
   if (st.isFile()) return `blake3:${bytesHash(new Uint8Array(readFileSync(abs)), "blake3")}`;
-  return `blake3:${narHash(await readDirTree(abs, new Set()), "blake3")}`;
+  return `blake3:${narHash(readDirTreeSync(abs), "blake3")}`;
+}
+
+/**
+ * The tree build/'s readDirTree reads (same entries, same executable bit), read synchronously:
+ * a no-op build hashes every path source, and many small async reads cost more than the hashing.
+ */
+function readDirTreeSync(root: string): Tree {
+  const tree = newTree();
+  const walk = (rel: string) => {
+    for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
+      const r = rel === "" ? d.name : `${rel}/${d.name}`;
+      const abs = join(root, r);
+      if (d.isDirectory()) {
+        treePut(tree, r, { type: "dir" });
+        walk(r);
+      } else if (d.isSymbolicLink()) {
+        treePut(tree, r, { type: "symlink", target: readlinkSync(abs) });
+      } else if (d.isFile()) {
+        treePut(tree, r, { type: "file", data: new Uint8Array(readFileSync(abs)), executable: (lstatSync(abs).mode & 0o100) !== 0 });
+      }
+    }
+  };
+  walk("");
+  return tree;
 }
 
 function mismatch(what: string, label: string, expected: string, actual: string): EkaError {

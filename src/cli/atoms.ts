@@ -62,7 +62,15 @@ export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Pr
   // A no-op answers from path info alone, as buildGraph would, without loading the builder.
   if (!opts.check) {
     const infos = p.roots.map((r) => store.queryPathInfo(storePathOf(r)));
-    if (infos.every((i) => i)) return p.roots.map((r, k) => ({ pid: pidOf(r), storePath: storePathOf(r), cid: infos[k]?.cid ?? "", built: false }));
+    if (infos.every((i) => i)) {
+      return p.roots.map((r, k) => {
+        const info = infos[k] as NonNullable<(typeof infos)[number]>;
+        const sp = storePathOf(r);
+        let closureSize = 0;
+        for (const q of store.closure([sp])) closureSize += store.queryPathInfo(q)?.narSize ?? 0;
+        return { pid: pidOf(r), storePath: sp, cid: info.cid, built: false, references: info.references, narSize: info.narSize, closureSize };
+      });
+    }
   }
   const { buildGraph } = await import("../build/build.ts");
   const base = { store, ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.check ? { check: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };

@@ -60,6 +60,8 @@ describe("eka build / eka run on the examples", () => {
     expect(existsSync(join(tmp, "result/bin/hello.wasm"))).toBe(true);
     const again = JSON.parse((await ok(eka(["build", "./examples/hello", "--json"]))).stdout).results[0];
     expect(again).toMatchObject({ pid: r.pid, storePath: r.storePath, cid: r.cid, built: false });
+    const check = await ok(eka(["build", "./examples/hello", "--check", "--json"]));
+    expect(JSON.parse(check.stdout).results[0]).toMatchObject({ storePath: r.storePath, check: { identical: true, differences: [] } });
     const run = await ok(eka(["run", "./examples/hello", "--", "one", "two words"]));
     expect(run.stdout).toBe("Hello from eka! (hello 1.0.0)\narg 1: one\narg 2: two words\n");
   }, 300_000);
@@ -131,6 +133,18 @@ describe("eka-run", () => {
     expect(r.stderr.replace(/^\[.*\n/gm, "")).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("HELLO, WORLD\nQUIET WORDS\narg: extra\n");
+
+    // By git URI: the highest tag matching the range is checked out and built (the same atom
+    // and sources as the path one, so the same pid: nothing is rebuilt).
+    const repo = join(tmp, "upper-repo");
+    cpSync(join(__dirname, "fixtures/upper"), repo, { recursive: true });
+    for (const args of [["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "upper"], ["tag", "v1.2.0"]]) {
+      expect((await spawnAsync("git", ["-C", repo, ...args], { cwd: tmp, env })).status).toBe(0);
+    }
+    writeFileSync(script, `#!/usr/bin/env eka-run\n// eka: file://${repo}@^1\nby uri\n`);
+    const byUri = await spawnAsync(script, [], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
+    expect(byUri.stdout).toBe("BY URI\n");
+    expect(byUri.stderr).not.toMatch(/building/);
 
     writeFileSync(script, "#!/usr/bin/env eka-run\n#! eka: ./upper@^2\nx\n");
     const bad = await spawnAsync(script, [], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });

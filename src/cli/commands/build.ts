@@ -107,6 +107,8 @@ export async function run(argv: string[]): Promise<number> {
       storePath: r.storePath,
       cid: r.cid,
       built: r.built,
+      narSize: r.narSize,
+      closureSize: r.closureSize,
       ...(links[i] ? { outLink: links[i] } : {}),
       ...(r.check ? { check: r.check } : {}),
     }));
