@@ -522,17 +522,29 @@ export class WasiHost {
     };
     const wrapped: Record<string, (...a: never[]) => number> = {};
     const limitMemory = self.opts.limits?.maxMemoryBytes !== undefined;
+    const done = (n: number): number => {
+      if (limitMemory) self.checkMemory();
+      return n;
+    };
     for (const [name, f] of Object.entries(t) as [string, (...a: unknown[]) => number][]) {
-      // Fixed arity (path_open has 9 parameters) avoids a rest array on every call.
-      wrapped[name] = (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, g?: unknown, h?: unknown, i?: unknown, j?: unknown) => {
-        try {
-          const r = f(a, b, c, d, e, g, h, i, j);
-          if (limitMemory) self.checkMemory();
-          return r;
-        } catch (err) {
-          return self.errno(err);
-        }
-      };
+      // One wrapper per arity (no rest array); i32 arguments arrive signed, and every i32 in
+      // preview1 is unsigned (pointers above 2 GiB).
+      wrapped[name] =
+        f.length <= 4
+          ? (a?: unknown, b?: unknown, c?: unknown, d?: unknown) => {
+              try {
+                return done(f(u(a), u(b), u(c), u(d)));
+              } catch (err) {
+                return self.errno(err);
+              }
+            }
+          : (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, g?: unknown, h?: unknown, i?: unknown, j?: unknown) => {
+              try {
+                return done(f(u(a), u(b), u(c), u(d), u(e), u(g), u(h), u(i), u(j)));
+              } catch (err) {
+                return self.errno(err);
+              }
+            };
     }
     return wrapped;
   }
@@ -616,6 +628,7 @@ export class WasiHost {
   }
 
   private readdir(d: DirDescriptor, out: Uint8Array, cookie: bigint): number {
+    if (cookie < 0n) return 0;
     if (cookie === 0n || !d.listing) {
       const entries = d.fs.readdir(d.path).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const self = d.fs.stat(d.path);
@@ -710,6 +723,10 @@ interface Resolved {
   dirOnly: boolean;
   /** The path resolved to the directory descriptor itself. */
   atDir: boolean;
+}
+
+function u(v: unknown): unknown {
+  return typeof v === "number" ? v >>> 0 : v;
 }
 
 function safeNum(v: bigint): number {
