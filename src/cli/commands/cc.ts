@@ -1,6 +1,6 @@
 // Node-only. `eka cc`, `eka c++`, `eka ar`, `eka ld`: the seed's tools on the host's current
 // directory, like `zig cc`.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { EkaError } from "../../errors.ts";
 import type { FileSystem } from "../../runtime/index.ts";
@@ -86,7 +86,9 @@ async function runSeedTool(k: Kind, args: string[], json: boolean): Promise<numb
   const cwd = process.cwd();
   const plan = planHostPaths(args, cwd, new Set(safeReaddir(cwd)));
   const mounts: Mount[] = [{ guest: "/", fs: hostFS(cwd) }];
-  for (const top of plan.topDirs) mounts.push({ guest: top, fs: hostFS(top) });
+  // A top-level name that is not a host directory stays unmounted: the tool reports the missing
+  // file itself, as it would natively.
+  for (const top of plan.topDirs) if (isDir(top)) mounts.push({ guest: top, fs: hostFS(top) });
   const [{ module }, sysroot] = await Promise.all([seedModule(), sysrootDir()]);
   for (const p of plan.shadowed) {
     // Naming the sysroot's own files (crt1.o, libc.a) is fine; a host file it hides is not.
@@ -128,6 +130,14 @@ async function runSeedTool(k: Kind, args: string[], json: boolean): Promise<numb
 
 function hostFS(dir: string): FileSystem {
   return new NodeDirFS(dir, { readonly: false }) as FileSystem;
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function safeReaddir(dir: string): string[] {
