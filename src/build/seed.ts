@@ -1,7 +1,6 @@
 // The seed LLVM as a store object, so build steps take their compiler from the store like any
 // other tool: `<seed>/llvm.wasm` (the multi-call module) and `<seed>/usr` (sysroot + clang
 // resource dir, mounted at /usr in sandboxes of packages that have a `seed` input).
-import { unpackTar } from "modern-tar";
 import { EkaError } from "../errors.ts";
 import { makeStorePath } from "../store/store-path.ts";
 import type { Store } from "../store/store.ts";
@@ -26,6 +25,8 @@ export async function importSeed(store: Store, version: string, files: () => Pro
   const storePath = seedStorePath(version);
   if (store.has(storePath)) return storePath;
   const { wasm, resourcesTar } = await files();
+  // Loaded only here, so importing seedStorePath costs a no-op build nothing.
+  const { unpackTar } = await import("modern-tar");
   if (wasm.length < 8 || wasm[0] !== 0 || wasm[1] !== 0x61) throw new EkaError("E_SEED", `the seed module is not WebAssembly`);
   const tree = newTree();
   treePut(tree, SEED_MODULE, { type: "file", data: wasm, executable: false });
