@@ -2,7 +2,7 @@
  * Node-only: finds the seed (`@yowasp/clang`) on disk, unpacks its sysroot once into a host cache
  * directory, and compiles its module once per process.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -104,6 +104,7 @@ async function unpackOnce(): Promise<string> {
   const final = join(root, `seed-${prefix}`);
   const usr = join(final, "usr");
   if (existsSync(join(final, ".complete"))) return usr;
+  removeAbandoned(root);
   const tmp = join(root, `.seed-${prefix}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
   try {
     for (const e of await sysrootEntries(tar)) {
@@ -128,6 +129,29 @@ async function unpackOnce(): Promise<string> {
     throw new EkaError("E_SEED_CACHE", `could not unpack the seed sysroot into ${final}: ${e instanceof Error ? e.message : String(e)}; check that the directory is writable or set EKA_CACHE_DIR`);
   }
   return usr;
+}
+
+/** Removes temp unpack directories left by processes that died mid-unpack (their pid is gone). */
+function removeAbandoned(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.seed-[0-9a-f]+\.tmp-(\d+)-/.exec(name);
+    if (m && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function cacheRoot(): string {
