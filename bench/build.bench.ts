@@ -59,6 +59,8 @@ async function workers(dir: string): Promise<void> {
   const spec = { cflags: ["-O2"], libraries: [{ name: "many", sources: Object.keys(files).filter((f) => f.endsWith(".c")) }] };
   const results: number[] = [];
   const peak: Record<number, number> = {};
+  const driverMs: number[] = [];
+  const jobMs: number[] = [];
   let edited = 0;
   for (const w of [1, 2]) {
     const store = await openStore(join(dir, `workers-${w}`));
@@ -73,10 +75,12 @@ async function workers(dir: string): Promise<void> {
         slots: base.runner.slots,
         run: async (cmd: Parameters<typeof base.runner.run>[0]) => {
           peak[w] = Math.max(peak[w] ?? 0, ++inFlight);
+          const t0 = performance.now();
           try {
             return await base.runner.run(cmd);
           } finally {
             inFlight--;
+            if (w === 1) (cmd.args[1] === "-###" ? driverMs : jobMs).push(performance.now() - t0);
           }
         },
       },
@@ -99,6 +103,8 @@ async function workers(dir: string): Promise<void> {
   console.log(`  ${N}-file package, 2 workers:       ${(two / 1000).toFixed(2)} s  (speed-up ${(one / two).toFixed(2)}x, goal >= 1.8x on 2 cores; peak commands in flight ${peak[2]})`);
   console.log(`  load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (other processes share the cores)`);
   console.log(`  edit 1 of ${N} files: compile steps rerun = ${edited}`);
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  console.log(`  driver inside the step: 'clang -###' ${avg(driverMs).toFixed(0)} ms vs its jobs ${avg(jobMs).toFixed(0)} ms on average (1 worker)`);
 }
 
 async function noop(dir: string): Promise<void> {
