@@ -108,7 +108,11 @@ export class MemoryFS implements FileSystem {
     this.touch(fromParent);
     toParent.entries.set(baseName(to), node);
     this.touch(toParent);
-    if (node.kind === "dir") node.parent = toParent;
+    if (node.kind === "dir") {
+      node.parent = toParent;
+      fromParent.subdirs--;
+      toParent.subdirs++;
+    }
     node.ctime = this.now();
   }
 
@@ -179,7 +183,7 @@ export class MemoryFS implements FileSystem {
 
   private newDir(): DirNode {
     const t = this.now();
-    return { kind: "dir", ino: this.nextIno++, nlink: 0, atime: t, mtime: t, ctime: t, entries: new Map(), parent: undefined };
+    return { kind: "dir", ino: this.nextIno++, nlink: 0, atime: t, mtime: t, ctime: t, entries: new Map(), parent: undefined, subdirs: 0 };
   }
 
   private newFile(): FileNode {
@@ -190,6 +194,7 @@ export class MemoryFS implements FileSystem {
   private link1(parent: DirNode, name: string, node: Node): void {
     parent.entries.set(name, node);
     node.nlink++;
+    if (node.kind === "dir") parent.subdirs++;
     this.touch(parent);
   }
 
@@ -199,6 +204,7 @@ export class MemoryFS implements FileSystem {
     this.touch(parent);
     if (node) {
       node.nlink--;
+      if (node.kind === "dir") parent.subdirs--;
       node.ctime = this.now();
     }
   }
@@ -278,6 +284,8 @@ interface DirNode extends NodeBase {
   kind: "dir";
   entries: Map<string, Node>;
   parent: DirNode | undefined;
+  /** Child directories, for nlink (2 + subdirs) without a scan. */
+  subdirs: number;
 }
 interface SymlinkNode extends NodeBase {
   kind: "symlink";
@@ -293,18 +301,12 @@ function statOf(n: Node): Stat {
     kind: n.kind,
     size: n.kind === "file" ? n.length : n.kind === "symlink" ? textEncoder.encode(n.target).length : 0,
     ino: n.ino,
-    nlink: n.kind === "dir" ? 2 + countDirs(n) : n.nlink,
+    nlink: n.kind === "dir" ? 2 + n.subdirs : n.nlink,
     atimeNs: n.atime,
     mtimeNs: n.mtime,
     ctimeNs: n.ctime,
     executable: n.kind === "file" ? n.executable : true,
   };
-}
-
-function countDirs(d: DirNode): number {
-  let c = 0;
-  for (const n of d.entries.values()) if (n.kind === "dir") c++;
-  return c;
 }
 
 function setNodeTimes(n: Node, atimeNs: bigint | null, mtimeNs: bigint | null, now: bigint): void {

@@ -53,6 +53,12 @@ describe("MemoryFS", () => {
     expect(errnoOf(() => fs.open("a/s"))).toBe("LOOP");
     fs.link("a/f", "a/g");
     expect(fs.stat("a/f").nlink).toBe(2);
+    // A directory's link count is 2 + its subdirectories, kept through renames and removals.
+    expect(fs.stat("a").nlink).toBe(3);
+    fs.rename("a/b", "c");
+    expect([fs.stat("a").nlink, fs.stat("").nlink]).toEqual([2, 4]);
+    fs.rmdir("c");
+    expect(fs.stat("").nlink).toBe(3);
     fs.unlink("a/f");
     expect(dec(readFile(fs, "a/g"))).toBe("1");
   });
