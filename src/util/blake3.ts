@@ -1,14 +1,15 @@
 /**
  * BLAKE3, shared by runtime/ (module cache keys) and store/ (digests), which may not import each
  * other. The implementation is chosen by measurement (bench/blake3.bench.ts): inputs of 16 KiB
- * and more go through a WebAssembly SIMD kernel built below, which hashes four chunks (or four
- * parent nodes) at once; smaller inputs and streams use hash-wasm, which has less per-call cost.
- * Both need a one-time async init; after `await initBlake3()` every call is synchronous.
+ * and more, and streams past 64 KiB, go through a WebAssembly SIMD kernel built below, which
+ * hashes four chunks (or four parent nodes) at once; smaller inputs use hash-wasm, which has
+ * less per-call cost, as does everything where WebAssembly SIMD is missing. Both need a
+ * one-time async init; after `await initBlake3()` every call is synchronous.
  */
 import { createBLAKE3, type IHasher } from "hash-wasm";
 
 let hasher: IHasher | undefined;
-let simd: ((data: Uint8Array) => Uint8Array) | null | undefined;
+let simd: SimdHasher | null | undefined;
 
 /** Below this size one hash-wasm call beats the kernel's fixed costs. */
 const SIMD_MIN_BYTES = 16 * 1024;
@@ -31,6 +32,7 @@ export interface Blake3Stream {
 
 export function blake3Stream(): Blake3Stream {
   if (!hasher) throw new Error("initBlake3() must be awaited before hashing");
+  if (simd) return simdStream(simd);
   // One shared hasher: each stream keeps its own saved state and loads it around every call,
   // so streams may interleave.
   const h = hasher;
@@ -52,7 +54,7 @@ export function blake3Stream(): Blake3Stream {
 
 export function blake3(data: Uint8Array): Uint8Array {
   if (!hasher) throw new Error("initBlake3() must be awaited before hashing");
-  if (simd && data.length >= SIMD_MIN_BYTES) return simd(data);
+  if (simd && data.length >= SIMD_MIN_BYTES) return simd.hash(data);
   hasher.init();
   hasher.update(data);
   return hasher.digest("binary");
@@ -77,37 +79,32 @@ const ROOT = 8;
 
 type Many = (inPtr: number, counter: number, out: number, groups: number, stride: number, blocks: number, flags: number, counterStep: number, chunkFlags: number) => void;
 
-async function createSimdHasher(): Promise<(data: Uint8Array) => Uint8Array> {
+interface SimdHasher {
+  hash(data: Uint8Array): Uint8Array;
+  /** Chaining value of the 64-chunk subtree `window` (64 KiB) whose first chunk is `counter`. */
+  subtree(window: Uint8Array, counter: number): number[];
+  /** Chaining values of the whole chunks in `data` (at most 64 KiB), the first being `counter`. */
+  chunkCvs(data: Uint8Array, counter: number): number[][];
+}
+
+/** Window of input the kernel takes per call; streams push one 64-chunk subtree per window. */
+const WINDOW = 64 * 1024;
+
+async function createSimdHasher(): Promise<SimdHasher> {
   const memory = new WebAssembly.Memory({ initial: 2 });
   const instance = await WebAssembly.instantiate(await WebAssembly.compile(buildKernel() as BufferSource), { e: { mem: memory } });
   const many = instance.exports.many as Many;
-  const WINDOW = 64 * 1024; // input bytes copied into the module per call
   const IN = 0;
   const CVS = WINDOW;
-
-  return (data) => {
-    const len = data.length;
-    if (len <= 1024) return cvBytes(chunkCv(data, 0, len, 0, true));
-    const chunks = Math.ceil(len / 1024);
+  const room = (chunks: number) => {
     const need = CVS + chunks * 32 + 256;
     if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+  };
+  /** Pairwise reduction of `count` CVs at CVS down to `stop`; an odd last node is carried up, which gives BLAKE3's left-balanced tree. */
+  const reduce = (count: number, stop: number) => {
     const mem = new Uint8Array(memory.buffer);
     const view = new DataView(memory.buffer);
-    // Chaining values of whole groups of four full chunks, a window at a time.
-    const groups = Math.floor(Math.floor(len / 1024) / 4);
-    for (let done = 0; done < groups; ) {
-      const g = Math.min(groups - done, WINDOW / 4096);
-      mem.set(data.subarray(done * 4096, (done + g) * 4096), IN);
-      many(IN, done * 4, CVS + done * 128, g, 1024, 16, 0, 1, CHUNK_START | CHUNK_END);
-      done += g;
-    }
-    for (let ch = groups * 4; ch < chunks; ch++) {
-      const off = ch * 1024;
-      mem.set(cvBytes(chunkCv(data, off, Math.min(1024, len - off), ch, false)), CVS + ch * 32);
-    }
-    // Pairwise reduction, carrying an odd last node up, gives BLAKE3's left-balanced tree.
-    let count = chunks;
-    while (count > 2) {
+    while (count > stop) {
       const pairs = count >> 1;
       const g = pairs >> 2;
       if (g) many(CVS, 0, CVS, g, 64, 1, PARENT, 0, 0);
@@ -115,8 +112,113 @@ async function createSimdHasher(): Promise<(data: Uint8Array) => Uint8Array> {
       if (count & 1) mem.copyWithin(CVS + 32 * pairs, CVS + 32 * (count - 1), CVS + 32 * count);
       count = pairs + (count & 1);
     }
-    return cvBytes(compress(IV, readWords(view, CVS), 0, 64, PARENT | ROOT));
   };
+
+  return {
+    hash(data) {
+      const len = data.length;
+      if (len <= 1024) return cvBytes(chunkCv(data, 0, len, 0, true));
+      const chunks = Math.ceil(len / 1024);
+      room(chunks);
+      const mem = new Uint8Array(memory.buffer);
+      // Chaining values of whole groups of four full chunks, a window at a time.
+      const groups = Math.floor(Math.floor(len / 1024) / 4);
+      for (let done = 0; done < groups; ) {
+        const g = Math.min(groups - done, WINDOW / 4096);
+        mem.set(data.subarray(done * 4096, (done + g) * 4096), IN);
+        many(IN, done * 4, CVS + done * 128, g, 1024, 16, 0, 1, CHUNK_START | CHUNK_END);
+        done += g;
+      }
+      for (let ch = groups * 4; ch < chunks; ch++) {
+        const off = ch * 1024;
+        mem.set(cvBytes(chunkCv(data, off, Math.min(1024, len - off), ch, false)), CVS + ch * 32);
+      }
+      reduce(chunks, 2);
+      return cvBytes(compress(IV, readWords(new DataView(memory.buffer), CVS), 0, 64, PARENT | ROOT));
+    },
+    subtree(window, counter) {
+      room(64);
+      new Uint8Array(memory.buffer).set(window, IN);
+      many(IN, counter, CVS, 16, 1024, 16, 0, 1, CHUNK_START | CHUNK_END);
+      reduce(64, 2);
+      return compress(IV, readWords(new DataView(memory.buffer), CVS), 0, 64, PARENT);
+    },
+    chunkCvs(data, counter) {
+      const n = data.length >> 10;
+      room(64);
+      new Uint8Array(memory.buffer).set(data, IN);
+      const g = n >> 2;
+      if (g) many(IN, counter, CVS, g, 1024, 16, 0, 1, CHUNK_START | CHUNK_END);
+      const view = new DataView(memory.buffer);
+      const out: number[][] = [];
+      for (let i = 0; i < 4 * g; i++) out.push(readWords(view, CVS + 32 * i).slice(0, 8));
+      for (let i = 4 * g; i < n; i++) out.push(chunkCv(data, i * 1024, 1024, counter + i, false));
+      return out;
+    },
+  };
+}
+
+/**
+ * A stream over the kernel: input is gathered into 64 KiB windows; a window is hashed as one
+ * subtree only once more input follows it (so it is never the root), and subtree CVs sit on a
+ * stack merged by BLAKE3's rule (as many entries as set bits in the chunk count).
+ */
+function simdStream(k: SimdHasher): Blake3Stream {
+  const buf = new Uint8Array(WINDOW);
+  let fill = 0;
+  let chunks = 0;
+  const stack: number[][] = [];
+  const merge = (first: number) => {
+    while (stack.length > popcount(first)) {
+      const right = stack.pop() as number[];
+      stack.push(compress(IV, [...(stack.pop() as number[]), ...right], 0, 64, PARENT));
+    }
+  };
+  return {
+    update(data) {
+      let off = 0;
+      while (off < data.length) {
+        if (fill === WINDOW) {
+          merge(chunks);
+          stack.push(k.subtree(buf, chunks));
+          chunks += 64;
+          fill = 0;
+        }
+        if (fill === 0 && data.length - off > WINDOW) {
+          // A whole window with more input after it: hash it in place, without buffering.
+          merge(chunks);
+          stack.push(k.subtree(data.subarray(off, off + WINDOW), chunks));
+          chunks += 64;
+          off += WINDOW;
+          continue;
+        }
+        const n = Math.min(WINDOW - fill, data.length - off);
+        buf.set(data.subarray(off, off + n), fill);
+        fill += n;
+        off += n;
+      }
+      return this;
+    },
+    digest() {
+      if (chunks === 0) return blake3(buf.subarray(0, fill));
+      const whole = Math.ceil(fill / 1024) - 1;
+      k.chunkCvs(buf.subarray(0, whole * 1024), chunks).forEach((cv, i) => {
+        merge(chunks + i);
+        stack.push(cv);
+      });
+      const last = chunks + whole;
+      let right = chunkCv(buf, whole * 1024, fill - whole * 1024, last, false);
+      merge(last);
+      while (stack.length > 1) right = compress(IV, [...(stack.pop() as number[]), ...right], 0, 64, PARENT);
+      return cvBytes(compress(IV, [...(stack.pop() as number[]), ...right], 0, 64, PARENT | ROOT));
+    },
+  };
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  for (; n; n = Math.floor(n / 2)) c += n & 1;
+  return c;
 }
 
 function readWords(view: DataView, at: number): number[] {
@@ -125,34 +227,68 @@ function readWords(view: DataView, at: number): number[] {
   return m;
 }
 
-/** Scalar compression for the few nodes outside whole groups; returns the 8-word CV. */
-function compress(cv: number[], m: number[], counter: number, blockLen: number, flags: number): number[] {
-  const v = [...cv.slice(0, 8), IV[0], IV[1], IV[2], IV[3], counter >>> 0, Math.floor(counter / 2 ** 32) >>> 0, blockLen, flags] as number[];
-  const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
-  const g = (a: number, b: number, c: number, d: number, x: number, y: number) => {
-    v[a] = ((v[a] as number) + (v[b] as number) + x) | 0;
-    v[d] = rotr((v[d] as number) ^ (v[a] as number), 16);
-    v[c] = ((v[c] as number) + (v[d] as number)) | 0;
-    v[b] = rotr((v[b] as number) ^ (v[c] as number), 12);
-    v[a] = ((v[a] as number) + (v[b] as number) + y) | 0;
-    v[d] = rotr((v[d] as number) ^ (v[a] as number), 8);
-    v[c] = ((v[c] as number) + (v[d] as number)) | 0;
-    v[b] = rotr((v[b] as number) ^ (v[c] as number), 7);
-  };
-  let s = m;
+/** Message word order of each of the 7 rounds. */
+const SCHEDULE: number[] = (() => {
+  const out: number[] = [];
+  let s = Array.from({ length: 16 }, (_, i) => i);
   for (let r = 0; r < 7; r++) {
-    const w = (i: number) => s[i] as number;
-    g(0, 4, 8, 12, w(0), w(1));
-    g(1, 5, 9, 13, w(2), w(3));
-    g(2, 6, 10, 14, w(4), w(5));
-    g(3, 7, 11, 15, w(6), w(7));
-    g(0, 5, 10, 15, w(8), w(9));
-    g(1, 6, 11, 12, w(10), w(11));
-    g(2, 7, 8, 13, w(12), w(13));
-    g(3, 4, 9, 14, w(14), w(15));
+    out.push(...s);
     s = MSG_PERM.map((i) => s[i] as number);
   }
-  return Array.from({ length: 8 }, (_, i) => ((v[i] as number) ^ (v[i + 8] as number)) >>> 0);
+  return out;
+})();
+const state = new Uint32Array(16);
+const msg = new Uint32Array(16);
+
+function g(a: number, b: number, c: number, d: number, x: number, y: number): void {
+  const v = state;
+  let va = v[a] as number, vb = v[b] as number, vc = v[c] as number, vd = v[d] as number;
+  va = (va + vb + x) | 0;
+  vd ^= va;
+  vd = (vd >>> 16) | (vd << 16);
+  vc = (vc + vd) | 0;
+  vb ^= vc;
+  vb = (vb >>> 12) | (vb << 20);
+  va = (va + vb + y) | 0;
+  vd ^= va;
+  vd = (vd >>> 8) | (vd << 24);
+  vc = (vc + vd) | 0;
+  vb ^= vc;
+  vb = (vb >>> 7) | (vb << 25);
+  v[a] = va;
+  v[b] = vb;
+  v[c] = vc;
+  v[d] = vd;
+}
+
+/** Scalar compression for the few nodes outside whole groups; returns the 8-word CV. */
+function compress(cv: ArrayLike<number>, m: ArrayLike<number>, counter: number, blockLen: number, flags: number): number[] {
+  const v = state;
+  for (let i = 0; i < 8; i++) v[i] = cv[i] as number;
+  v[8] = IV[0] as number;
+  v[9] = IV[1] as number;
+  v[10] = IV[2] as number;
+  v[11] = IV[3] as number;
+  v[12] = counter;
+  v[13] = Math.floor(counter / 2 ** 32);
+  v[14] = blockLen;
+  v[15] = flags;
+  for (let i = 0; i < 16; i++) msg[i] = m[i] as number;
+  const w = msg;
+  const S = SCHEDULE;
+  for (let r = 0; r < 112; r += 16) {
+    g(0, 4, 8, 12, w[S[r] as number] as number, w[S[r + 1] as number] as number);
+    g(1, 5, 9, 13, w[S[r + 2] as number] as number, w[S[r + 3] as number] as number);
+    g(2, 6, 10, 14, w[S[r + 4] as number] as number, w[S[r + 5] as number] as number);
+    g(3, 7, 11, 15, w[S[r + 6] as number] as number, w[S[r + 7] as number] as number);
+    g(0, 5, 10, 15, w[S[r + 8] as number] as number, w[S[r + 9] as number] as number);
+    g(1, 6, 11, 12, w[S[r + 10] as number] as number, w[S[r + 11] as number] as number);
+    g(2, 7, 8, 13, w[S[r + 12] as number] as number, w[S[r + 13] as number] as number);
+    g(3, 4, 9, 14, w[S[r + 14] as number] as number, w[S[r + 15] as number] as number);
+  }
+  const out = new Array<number>(8);
+  for (let i = 0; i < 8; i++) out[i] = ((v[i] as number) ^ (v[i + 8] as number)) >>> 0;
+  return out;
 }
 
 /** The chaining value of one chunk (its root output when `root`). */

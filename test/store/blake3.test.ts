@@ -23,6 +23,25 @@ describe("util/blake3", () => {
     expect(toHex(s.digest())).toBe(toHex(reference(data.subarray(0, 70000))));
   });
 
+  it("streams agree with one-shot hashing whatever the sizes of the pieces", async () => {
+    await initBlake3();
+    const data = Uint8Array.from({ length: 600_000 }, (_, i) => (i * 7 + (i >> 10)) & 0xff);
+    const sizes = [0, 1, 1024, 65535, 65536, 65537, 66560, 66561, 131072, 131073, 200_000, 196_608 + 4096 + 1, 600_000];
+    let seed = 1;
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (const n of sizes) {
+      for (const piece of [1000, 65536, 0]) {
+        const s = blake3Stream();
+        for (let off = 0; off < n; ) {
+          const len = Math.min(n - off, piece || 1 + Math.floor(rand() * 90_000));
+          s.update(data.subarray(off, off + len));
+          off += len;
+        }
+        expect(toHex(s.digest()), `${n} bytes in pieces of ${piece || "random"}`).toBe(toHex(reference(data.subarray(0, n))));
+      }
+    }
+  });
+
   it.skipIf(spawnSync("b3sum", ["--version"]).status !== 0)("agrees with b3sum on 9 MiB + 1 byte", async () => {
     await initBlake3();
     const data = Uint8Array.from({ length: 9 * 1024 * 1024 + 1 }, (_, i) => Math.imul(i, 2654435761) >>> 24);
