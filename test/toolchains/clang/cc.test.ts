@@ -68,6 +68,7 @@ function targetFeatures(bytes: Uint8Array): string[] {
   return [];
 }
 
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const EXPECTED = "total area x100 = 4656\nargc=2 first=x\nhello from seed\n";
 
 describe("eka cc (seed clang on eka's host)", () => {
@@ -101,6 +102,26 @@ describe("eka cc (seed clang on eka's host)", () => {
     const features = targetFeatures(readFileSync(join(dir, "area.o")));
     expect(features).toContain("+sign-ext");
     expect(features).not.toContain("+extended-const");
+  });
+
+  it.skipIf(!existsSync(CHROMIUM))("builds outputs that Chromium loads", async () => {
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      const bytes = [...readFileSync(join(dir, "prog.wasm"))];
+      const result = await page.evaluate(async (b) => {
+        try {
+          await WebAssembly.compile(new Uint8Array(b));
+          return "ok";
+        } catch (e) {
+          return String(e);
+        }
+      }, bytes);
+      expect(result).toBe("ok");
+    } finally {
+      await browser.close();
+    }
   });
 
   it("takes absolute host paths and paths above the current directory", async () => {
