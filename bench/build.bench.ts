@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildGraph, ensureSeed, nodeBuildHost } from "../src/build/node.ts";
+import { buildGraph, ensureSeed, nodeBuildHost } from "../src/build/index.node.ts";
 import type { ProgressEvent } from "../src/build/index.ts";
 import { initIR, storePathOf, type PackageIR } from "../src/ir/index.ts";
 import { openStore, type Store } from "../src/store/open.node.ts";

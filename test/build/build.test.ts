@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildGraph, buildStateFor, ensureSeed, nodeBuildHost, runProgram } from "../../src/build/node.ts";
+import { buildGraph, buildStateFor, ensureSeed, nodeBuildHost, runProgram } from "../../src/build/index.node.ts";
 import type { BuildHost, ProgressEvent } from "../../src/build/index.ts";
 import { isEkaError } from "../../src/errors.ts";
 import { initIR, pidOf, storePathOf, type PackageIR } from "../../src/ir/index.ts";

@@ -2,7 +2,7 @@
 // only and run. The one SQLite compile of the whole build suite (at -O1: -O2 costs far more here).
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildGraph, ensureSeed, nodeBuildHost, runProgram } from "../../src/build/node.ts";
+import { buildGraph, ensureSeed, nodeBuildHost, runProgram } from "../../src/build/index.node.ts";
 import { initIR, storePathOf } from "../../src/ir/index.ts";
 import { openStore, type Store } from "../../src/store/open.node.ts";
 import { cPackage, tempDir, writeSources } from "./helpers.ts";
