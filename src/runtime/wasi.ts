@@ -57,8 +57,15 @@ export class WasiHost {
     this.fds.push(new OutputDescriptor(this.sink(opts.stderr, this.err)));
     const preopens = [...(opts.preopens ?? [])];
     for (const p of preopens) {
-      const path = normalizePath(p.path ?? "");
-      if (p.fs.stat(path).kind !== "dir") throw new EkaError("E_WASI_PREOPEN", `preopen '${p.guest}' is not a directory`);
+      let path = "";
+      let kind = "";
+      try {
+        path = normalizePath(p.path ?? "");
+        kind = p.fs.stat(path).kind;
+      } catch (e) {
+        throw new EkaError("E_WASI_PREOPEN", `preopen '${p.guest}': ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (kind !== "dir") throw new EkaError("E_WASI_PREOPEN", `preopen '${p.guest}' is not a directory`);
       this.fds.push(new DirDescriptor(p.fs, path, DIR_RIGHTS, ALL_RIGHTS, p.guest));
     }
     if (opts.cwd !== undefined) this.addCwdPreopen(opts.cwd);
@@ -130,7 +137,13 @@ export class WasiHost {
       }
     }
     if (!best) throw new EkaError("E_WASI_CWD", `cwd '${cwd}' is not inside any preopened directory`);
-    const path = joinPath(best.path, normalizePath(rest));
+    let path: string;
+    try {
+      path = joinPath(best.path, normalizePath(rest));
+      if (best.fs.stat(path).kind !== "dir") throw new FsError("NOTDIR", "not a directory");
+    } catch (e) {
+      throw new EkaError("E_WASI_CWD", `cwd '${cwd}': ${e instanceof Error ? e.message : String(e)}`);
+    }
     this.fds.push(new DirDescriptor(best.fs, path, DIR_RIGHTS, ALL_RIGHTS, "."));
   }
 

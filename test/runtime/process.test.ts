@@ -59,6 +59,10 @@ describe("process model", () => {
     expect(pwd.values.pwd).toBe("/sb/proj");
     const err = await rejection(runProbe(["misc"], sb, undefined, { cwd: "/elsewhere" }));
     expect(err.code).toBe("E_WASI_CWD");
+    expect((await rejection(runProbe(["misc"], sb, undefined, { cwd: "/sb/missing" }))).code).toBe("E_WASI_CWD");
+    const pre = await rejection(runWasi(await probeModule(), { args: ["p"], preopens: [{ guest: "/x", fs: sb, path: "no/such" }] }));
+    expect(pre).toMatchObject({ code: "E_WASI_PREOPEN" });
+    expect(pre.message).toContain("/x");
   });
 });
 
