@@ -16,12 +16,29 @@ const SIMD_MIN_BYTES = 16 * 1024;
 
 export async function initBlake3(): Promise<void> {
   hasher ??= await createBLAKE3(256);
-  if (simd === undefined) simd = await createSimdHasher().catch(() => null);
+}
+
+/**
+ * The SIMD kernel, made on first use rather than in initBlake3() so processes that only hash
+ * small things don't pay for it. Compiling synchronously is refused on a browser's main thread;
+ * there the first large inputs use hash-wasm while the kernel compiles in the background.
+ */
+function kernel(): SimdHasher | null {
+  if (simd !== undefined) return simd;
+  try {
+    simd = makeSimdHasher(new WebAssembly.Module(buildKernel() as BufferSource));
+  } catch {
+    simd = null;
+    if (typeof WebAssembly === "object" && typeof WebAssembly.compile === "function") {
+      WebAssembly.compile(buildKernel() as BufferSource).then((m) => (simd = makeSimdHasher(m)), () => undefined);
+    }
+  }
+  return simd;
 }
 
 /** Which implementation large inputs use: "simd" (the kernel below) or "hash-wasm" (no SIMD). */
 export function blake3Implementation(): "simd" | "hash-wasm" {
-  return simd ? "simd" : "hash-wasm";
+  return kernel() ? "simd" : "hash-wasm";
 }
 
 /** Incremental hasher; call update() any number of times, then digest() once. */
@@ -32,7 +49,8 @@ export interface Blake3Stream {
 
 export function blake3Stream(): Blake3Stream {
   if (!hasher) throw new Error("initBlake3() must be awaited before hashing");
-  if (simd) return simdStream(simd);
+  const k = kernel();
+  if (k) return simdStream(k);
   // One shared hasher: each stream keeps its own saved state and loads it around every call,
   // so streams may interleave.
   const h = hasher;
@@ -54,7 +72,10 @@ export function blake3Stream(): Blake3Stream {
 
 export function blake3(data: Uint8Array): Uint8Array {
   if (!hasher) throw new Error("initBlake3() must be awaited before hashing");
-  if (simd && data.length >= SIMD_MIN_BYTES) return simd.hash(data);
+  if (data.length >= SIMD_MIN_BYTES) {
+    const k = kernel();
+    if (k) return k.hash(data);
+  }
   hasher.init();
   hasher.update(data);
   return hasher.digest("binary");
@@ -90,9 +111,9 @@ interface SimdHasher {
 /** Window of input the kernel takes per call; streams push one 64-chunk subtree per window. */
 const WINDOW = 64 * 1024;
 
-async function createSimdHasher(): Promise<SimdHasher> {
+function makeSimdHasher(module: WebAssembly.Module): SimdHasher {
   const memory = new WebAssembly.Memory({ initial: 2 });
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(buildKernel() as BufferSource), { e: { mem: memory } });
+  const instance = new WebAssembly.Instance(module, { e: { mem: memory } });
   const many = instance.exports.many as Many;
   const IN = 0;
   const CVS = WINDOW;
@@ -360,7 +381,7 @@ function buildKernel(): Uint8Array {
   const [CV, V, M, T] = [12, 20, 36, 52];
   const c: number[] = [];
   const e = (...xs: number[][]) => {
-    for (const x of xs) c.push(...x);
+    for (const x of xs) for (let i = 0; i < x.length; i++) c.push(x[i] as number);
   };
   e(block, loop, get(GROUPS), i32eqz, brIf(1));
   for (let i = 0; i < 8; i++) e(i32(IV[i] as number), splat, set(CV + i));
