@@ -75,10 +75,10 @@ export class WasiHost {
   /** Runs `_start` (a command) and returns how it ended. */
   start(instance: WebAssembly.Instance): RunResult {
     const memory = instance.exports.memory;
-    if (!(memory instanceof WebAssembly.Memory)) throw new EkaError("E_WASM_IMPORT", "the module exports no memory named 'memory'; it is not a WASI command");
+    if (!(memory instanceof WebAssembly.Memory)) throw new EkaError("E_WASM_NOT_COMMAND", "the module exports no memory named 'memory'; it is not a WASI command");
     this.memory = memory;
     const start = instance.exports._start;
-    if (typeof start !== "function") throw new EkaError("E_WASM_IMPORT", "the module exports no '_start'; it is not a WASI command");
+    if (typeof start !== "function") throw new EkaError("E_WASM_NOT_COMMAND", "the module exports no '_start'; it is not a WASI command");
     let exitCode = 0;
     try {
       (start as () => void)();
@@ -149,7 +149,7 @@ export class WasiHost {
 
   private mem(): { u8: Uint8Array; dv: DataView } {
     const memory = this.memory;
-    if (!memory) throw new EkaError("E_WASM_IMPORT", "WASI call before the host knew the guest memory");
+    if (!memory) throw new EkaError("E_WASM_NOT_COMMAND", "WASI call before the host knew the guest memory");
     const buf = memory.buffer as ArrayBuffer;
     let v = this.view;
     if (!v || v.buf !== buf) v = this.view = { buf, u8: new Uint8Array(buf), dv: new DataView(buf) };

@@ -91,7 +91,11 @@ describe("eka wasi run", () => {
     writeFileSync(join(dir, "text.wasm"), "hello");
     const w = await wabtInit();
     writeFileSync(join(dir, "imports.wasm"), w.parseWat("i.wat", `(module (import "env" "host_magic" (func)) (memory (export "memory") 1) (func (export "_start")))`).toBinary({}).buffer);
+    writeFileSync(join(dir, "trap.wasm"), w.parseWat("t.wat", `(module (memory (export "memory") 1) (func $boom unreachable) (func (export "_start") (call $boom)))`).toBinary({ write_debug_names: true }).buffer);
+    writeFileSync(join(dir, "reactor.wasm"), w.parseWat("r.wat", `(module (memory (export "memory") 1) (func (export "_initialize")))`).toBinary({}).buffer);
     for (const [args, pattern] of [
+      [["run", "trap.wasm"], /E_WASM_TRAP.*unreachable.* in function boom/],
+      [["run", "reactor.wasm"], /E_WASM_NOT_COMMAND.*'_start'/],
       [["run", "missing.wasm"], /'missing\.wasm' does not exist/],
       [["run", "text.wasm"], /'text\.wasm' is not a WebAssembly module/],
       [["run", "imports.wasm"], /env\.host_magic/],
