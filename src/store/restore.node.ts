@@ -6,7 +6,8 @@ import { narParse } from "./nar.ts";
 
 export async function restoreNar(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, dest: string, where = "NAR on stdin"): Promise<{ narHash: string; narSize: number }> {
   const abs = path.resolve(dest);
-  if (fs.existsSync(abs)) throw new EkaError("E_EXISTS", `${abs} already exists; restore needs a path that doesn't`);
+  if (fs.existsSync(abs) || isLink(abs)) throw new EkaError("E_EXISTS", `${abs} already exists; restore needs a path that doesn't`);
+  if (!fs.existsSync(path.dirname(abs))) throw new EkaError("E_NOT_FOUND", `cannot restore to ${abs}: the directory ${path.dirname(abs)} does not exist`);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.eka-restore-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   const at = (p: string) => (p === "" ? tmp : path.join(tmp, p));
@@ -32,5 +33,13 @@ export async function restoreNar(source: AsyncIterable<Uint8Array> | Iterable<Ui
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
