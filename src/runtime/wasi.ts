@@ -80,6 +80,7 @@ export class WasiHost {
     const start = instance.exports._start;
     if (typeof start !== "function") throw new EkaError("E_WASM_NOT_COMMAND", "the module exports no '_start'; it is not a WASI command");
     let exitCode = 0;
+    this.checkMemory();
     try {
       (start as () => void)();
     } catch (e) {

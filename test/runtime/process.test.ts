@@ -117,5 +117,7 @@ describe("failures are EkaErrors, never raw host stacks", () => {
     expect(e.code).toBe("E_WASM_MEMORY_LIMIT");
     const ok = await runWasi(mod, { args: ["t"], limits: { maxMemoryBytes: 16 << 20 } });
     expect(ok.exitCode).toBe(0);
+    const big = await wat(`(module (memory (export "memory") 200) (func (export "_start") unreachable))`);
+    expect((await rejection(runWasi(big, { args: ["t"], limits: { maxMemoryBytes: 4 << 20 } }))).code).toBe("E_WASM_MEMORY_LIMIT");
   });
 });

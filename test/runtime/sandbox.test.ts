@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Errno, MemoryFS, type FileSystem } from "../../src/runtime/index.ts";
+import { Errno, MemoryFS, OverlayFS, ReadOnlyFS, type FileSystem } from "../../src/runtime/index.ts";
 import { NodeDirFS } from "../../src/runtime/nodefs.node.ts";
 import { WasiHost } from "../../src/runtime/wasi.ts";
 import { probeModule, runProbe, wat } from "./helpers.ts";
@@ -40,6 +40,7 @@ describe.each([
       return new NodeDirFS(d);
     },
   ],
+  ["OverlayFS", () => new OverlayFS(new ReadOnlyFS(new MemoryFS()), new MemoryFS())],
 ] as [string, () => FileSystem][])("escape attempts on %s", (_name, make) => {
   it("all fail with the right errno and the inside still works", async () => {
     writeFileSync(join(root, "outside.txt"), "secret");
