@@ -1,9 +1,10 @@
 // Node-only: what `eka build`, `eka run` and `eka-run` share — load an atom graph, turn it into IR,
 // build it with a host whose path sources map back to the atoms' directories.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve as resolvePath } from "node:path";
-import { loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
+import { MANIFEST_FILE } from "../atom/manifest.ts";
+import { atomDirOf, cacheDir, loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
 import { nodeSourceHost } from "../build/sources.node.ts";
 import type { BuildResult, ProgressEvent } from "../build/types.ts";
@@ -12,6 +13,25 @@ import { makeStorePath } from "../store/store-path.ts";
 import { blake3 } from "../util/blake3.ts";
 import type { PackageIR } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
+
+/**
+ * The directory of the atom `ref` names: a path (relative to `baseDir`), or a git URI whose
+ * highest tag matching `range` is checked out into the cache (once per commit).
+ */
+export async function atomDirFromRef(ref: string, range: string | undefined, baseDir: string, what: string): Promise<string> {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) return atomDirOf(resolvePath(baseDir, ref));
+  const { gitTree, highestMatching, writeTreeTo } = await import("../atom/git.node.ts");
+  const tag = await highestMatching(ref, range ?? "*", what);
+  const dest = join(cacheDir(), "atoms", tag.rev);
+  if (!existsSync(join(dest, MANIFEST_FILE))) await writeTreeTo(await gitTree(ref, tag.rev), dest);
+  return dest;
+}
+
+/** `URI@RANGE` (a git atom) or a path, as `eka build`/`eka run` take ATOM. */
+export async function atomDirFromArg(arg: string): Promise<string> {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/.*?)(?:@([^@/:]+))?$/i.exec(arg);
+  return m ? atomDirFromRef(m[1] as string, m[2], process.cwd(), arg) : atomDirOf(arg);
+}
 
 export interface PreparedAtom {
   graph: AtomNode;

@@ -145,6 +145,8 @@ describe("eka-run", () => {
     const byUri = await spawnAsync(script, [], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
     expect(byUri.stdout).toBe("BY URI\n");
     expect(byUri.stderr).not.toMatch(/building/);
+    const viaBuild = JSON.parse((await ok(eka(["build", `file://${repo}@^1`, "--json"]))).stdout).results[0];
+    expect(viaBuild).toMatchObject({ atom: "upper", version: "1.2.0", built: false });
 
     writeFileSync(script, "#!/usr/bin/env eka-run\n#! eka: ./upper@^2\nx\n");
     const bad = await spawnAsync(script, [], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });

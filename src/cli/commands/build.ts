@@ -1,15 +1,15 @@
 // Node-only: `eka build [ATOM]` — resolve, turn into IR, build what the store lacks.
 import { parseArgs } from "node:util";
-import { atomDirOf } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
-import { buildPrepared, prepareAtom, splitVariantArgs } from "../atoms.ts";
+import { atomDirFromArg, buildPrepared, prepareAtom, splitVariantArgs } from "../atoms.ts";
 import { ProgressRenderer } from "../progress.ts";
 
 export const summary = "Build an atom (and what it depends on) into the store";
 export const help = `Usage: eka build [ATOM] [options] [--VARIANT=CHOICE…]
 
-Builds the atom in directory ATOM (default: the current directory) for each host platform it
-lists, and every dependency it needs. Nothing is built twice: what is in the store is reused.
+Builds the atom ATOM — a directory (default: the current one), or a git URI[@RANGE] whose
+highest matching tag is used — for each host platform it lists, and every dependency it needs.
+Nothing is built twice: what is in the store is reused.
 
 Options:
   -o, --out-link PATH  Point PATH at the result and keep it from garbage collection
@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`eka build: --jobs wants a positive whole number, got '${values.jobs}'\n`);
     return 2;
   }
-  const dir = atomDirOf(positionals[0] ?? ".");
+  const dir = await atomDirFromArg(positionals[0] ?? ".");
   const t0 = performance.now();
   const [prepared, store] = await Promise.all([prepareAtom(dir, choices, values.frozen ? { frozen: true } : {}), openDefaultStore()]);
   const tty = !values.json && !values["no-progress"] && process.stderr.isTTY === true;

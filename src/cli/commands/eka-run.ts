@@ -2,14 +2,11 @@
 //   #!/usr/bin/env eka-run
 //   #! eka: ./upper@^1
 // and its second line names the atom that interprets it (see docs/atom.md#eka-run).
-import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync, realpathSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import semver from "semver";
-import { gitTree, highestMatching, writeTreeTo } from "../../atom/git.node.ts";
-import { MANIFEST_FILE } from "../../atom/manifest.ts";
-import { atomDirOf, cacheDir } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
-import { prepareAtom } from "../atoms.ts";
+import { atomDirFromRef, prepareAtom } from "../atoms.ts";
 import { runAtomProgram } from "./run.ts";
 
 export const summary = "Run a script with the atom its second line names (shebang: #!/usr/bin/env eka-run)";
@@ -63,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new EkaError("E_NO_SCRIPT", `cannot read script ${file}`);
   }
   const line = parseShebang(text, script);
-  const dir = await interpreterDir(line, dirname(realpathSync(file)), script);
+  const dir = await atomDirFromRef(line.atom, line.range, dirname(realpathSync(file)), `${script}:2`);
   const prepared = await prepareAtom(dir, {});
   const { version, id } = prepared.graph.manifest.atom;
   if (line.range && !semver.satisfies(version, line.range)) {
@@ -72,11 +69,3 @@ export async function run(argv: string[]): Promise<number> {
   return runAtomProgram(prepared, line.program, [file, ...args], { EKA_SCRIPT: file }, [dirname(file)]);
 }
 
-async function interpreterDir(line: ShebangLine, scriptDir: string, script: string): Promise<string> {
-  const isUri = /^[a-z][a-z0-9+.-]*:\/\//i.test(line.atom);
-  if (!isUri) return atomDirOf(resolve(scriptDir, line.atom));
-  const tag = await highestMatching(line.atom, line.range ?? "*", `${script}:2`);
-  const dest = join(cacheDir(), "atoms", tag.rev);
-  if (!existsSync(join(dest, MANIFEST_FILE))) await writeTreeTo(await gitTree(line.atom, tag.rev), dest);
-  return dest;
-}

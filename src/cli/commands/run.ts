@@ -2,19 +2,19 @@
 import { isAbsolute, relative } from "node:path";
 import { parseArgs } from "node:util";
 import type { Mount } from "../../build/runner.ts";
-import { atomDirOf } from "../../atom/resolve.node.ts";
 import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
-import { buildPrepared, prepareAtom, splitVariantArgs, type PreparedAtom } from "../atoms.ts";
+import { atomDirFromArg, buildPrepared, prepareAtom, splitVariantArgs, type PreparedAtom } from "../atoms.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { openDefaultStore } from "./build.ts";
 
 export const summary = "Build an atom if needed and run its program";
 export const help = `Usage: eka run [ATOM] [options] [--VARIANT=CHOICE…] [-- ARGS…]
 
-Builds the atom in directory ATOM (default: the current directory) unless the store has it, then
-runs its program in the sandbox: the store paths it needs are mounted read-only at /nix/store and
-the current directory is visible (read-write) at its own path. Nothing else of the machine is.
+Builds the atom ATOM (a directory, default the current one, or a git URI[@RANGE]) unless the
+store has it, then runs its program in the sandbox: the store paths it needs are mounted
+read-only at /nix/store and the current directory is visible (read-write) at its own path.
+Nothing else of the machine is.
 The exit status is the program's.
 
 Options:
@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`eka run: one atom at a time; put the program's arguments after '--' (got ${positionals.join(" ")})\n`);
     return 2;
   }
-  const dir = atomDirOf(positionals[0] ?? ".");
+  const dir = await atomDirFromArg(positionals[0] ?? ".");
   const prepared = await prepareAtom(dir, choices, values.frozen ? { frozen: true } : {});
   return runAtomProgram(prepared, values.program, progArgs);
 }
