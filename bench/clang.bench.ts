@@ -87,8 +87,12 @@ export async function run(): Promise<void> {
     const two = bestOf(2);
     console.log(`    1 worker ${one.ms.toFixed(0)} ms, 2 workers ${two.ms.toFixed(0)} ms (best of 2, interleaved), speed-up ${(one.ms / two.ms).toFixed(2)}x`);
     // Other processes on the machine take cores too: CPU time / wall time shows how many cores the
-    // pool actually got, so a poor speed-up can be told apart from a pool that serialises.
+    // pool actually got, and a pure CPU spin on the same pool shows the ceiling the machine allowed
+    // at that moment, so a poor speed-up can be told apart from a pool that serialises.
     console.log(`    cores used: 1 worker ${one.cores.toFixed(2)}, 2 workers ${two.cores.toFixed(2)} (load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores)`);
+    const spin1 = await poolSpin(1);
+    const spin2 = await poolSpin(2);
+    console.log(`    control, a pure CPU spin on the pool: 1 worker ${spin1.toFixed(0)} ms, 2 workers ${spin2.toFixed(0)} ms, speed-up ${(spin1 / spin2).toFixed(2)}x`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -117,6 +121,28 @@ async function transferFigure(): Promise<{ first: number; next: number; compile:
     t0 = performance.now();
     await WebAssembly.compile(seedBytes() as Uint8Array<ArrayBuffer>);
     return { first, next, compile: performance.now() - t0, startup };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Four jobs of a wasm loop of 10^9 iterations on a pool of `size` (best of 2). */
+async function poolSpin(size: number): Promise<number> {
+  const { WorkerPool } = await import("../src/runtime/pool.node.ts");
+  const wabt = await wabtInit();
+  const wat = `(module (memory (export "memory") 1) (func (export "_start") (local $i i32)
+    (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (i32.const 1000000000))))))`;
+  const pool = new WorkerPool({ size });
+  try {
+    const key = await pool.addModule(wabt.parseWat("spin.wat", wat).toBinary({}).buffer);
+    await Promise.all(Array.from({ length: size }, () => pool.run({ module: key, args: ["spin"], mounts: [] })));
+    let best = Infinity;
+    for (let i = 0; i < 2; i++) {
+      const t0 = performance.now();
+      await Promise.all([0, 1, 2, 3].map(() => pool.run({ module: key, args: ["spin"], mounts: [] })));
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
   } finally {
     await pool.close();
   }
