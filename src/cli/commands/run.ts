@@ -6,6 +6,7 @@ import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
 import { atomDirFromArg, buildPrepared, prepareAtom, splitVariantArgs, type PreparedAtom } from "../atoms.ts";
 import { ProgressRenderer } from "../progress.ts";
+import { readStdin, writeFd } from "../stdio.ts";
 import { openDefaultStore } from "./build.ts";
 
 export const summary = "Build an atom if needed and run its program";
@@ -79,12 +80,15 @@ export async function runAtomProgram(prepared: PreparedAtom, program: string | u
   } finally {
     progress.finish();
   }
-  const [{ resolveProgram }, { InProcessRunner }, { NodeSandboxHost }] = await Promise.all([
+  const [{ resolveProgram }, { NodeSandboxHost }, { runWasi }, { NodeDirFS }, { compileModule }] = await Promise.all([
     import("../../build/run-program.ts"),
-    import("../../build/runners.node.ts"),
     import("../../build/sandbox.node.ts"),
+    import("../../runtime/index.ts"),
+    import("../../runtime/nodefs.node.ts"),
+    import("../../runtime/modules.ts"),
   ]);
-  // As build/run-program.ts does, plus extra read-only host directories (an eka-run script's).
+  // As build/run-program.ts mounts (the closure read-only, the cwd read-write), plus extra
+  // read-only directories (an eka-run script's), with the terminal's stdio passed through.
   const rel = resolveProgram(store, storePath, `bin/${name}.wasm`);
   const sandboxes = new NodeSandboxHost();
   const cwd = process.cwd();
@@ -92,16 +96,19 @@ export async function runAtomProgram(prepared: PreparedAtom, program: string | u
   mounts.push({ guest: cwd, readonly: false, host: cwd });
   for (const d of extraDirs) if (!isInside(d, cwd)) mounts.push({ guest: d, readonly: true, host: d });
   const base = storePath.slice(storePath.lastIndexOf("/") + 1);
-  const r = await new InProcessRunner().run({
-    stepId: `run ${name}`,
-    module: { key: `${storePath}/${rel}`, bytes: () => store.view([storePath]).readFile(`${base}/${rel}`) },
+  const { module } = await compileModule(store.view([storePath]).readFile(`${base}/${rel}`));
+  const r = await runWasi(module, {
     args: [name, ...args],
     env: { PWD: cwd, ...env },
     cwd,
-    mounts,
+    preopens: mounts.map((mt) => {
+      if (!("host" in mt)) throw new EkaError("E_RUN", `mount ${mt.guest} is not a host directory`);
+      return { guest: mt.guest, fs: new NodeDirFS(mt.host, { readonly: mt.readonly }) };
+    }),
+    stdin: readStdin,
+    stdout: (b) => writeFd(1, b),
+    stderr: (b) => writeFd(2, b),
   });
-  process.stdout.write(r.stdout);
-  process.stderr.write(r.stderr);
   return r.exitCode;
 }
 
