@@ -3,6 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGraph, buildStateFor, ensureSeed, nodeBuildHost, runProgram } from "../../src/build/index.node.ts";
+import { driverTemplates } from "../../src/build/execute.ts";
 import type { BuildHost, ProgressEvent } from "../../src/build/index.ts";
 import { isEkaError } from "../../src/errors.ts";
 import { initIR, pidOf, storePathOf, type PackageIR } from "../../src/ir/index.ts";
@@ -118,6 +119,23 @@ describe("buildGraph", () => {
     expect(msg).toMatch(/file not found/);
     expect(msg).toMatch(/Full log: .*logs/);
     expect(store.has(storePathOf(ir))).toBe(false);
+  });
+
+  it("expands the driver once for compiles with the same flags, giving the bytes the driver gives", async () => {
+    const ir = await cPackage("libgreet", writeSources(dir, "greet-tpl", greetFiles), { ...greetSpec, cflags: ["-O1", "-DTEMPLATE_TEST=1"] }, { seed });
+    const seen: string[][] = [];
+    const spy: BuildHost = { ...host, runner: { slots: 1, run: (cmd, signal) => (seen.push(cmd.args), host.runner.run(cmd, signal)) } };
+    await buildGraph([ir], { store, host: spy });
+    expect([seen.filter((a) => a[1] === "-###").length, seen.filter((a) => a[1] === "-cc1").length]).toEqual([1, 3]);
+    driverTemplates.enabled = false;
+    try {
+      seen.length = 0;
+      const [res] = await buildGraph([ir], { store, host: spy, check: true });
+      expect(seen.filter((a) => a[1] === "-###").length).toBe(3);
+      expect(res?.check).toEqual({ identical: true, differences: [] });
+    } finally {
+      driverTemplates.enabled = true;
+    }
   });
 
   it("--check rebuilds in a fresh sandbox and finds identical bytes", async () => {
