@@ -4,3 +4,4 @@ export { openStore, defaultStoreAddress, normalizeAddress, fileBackendOf, remove
 export { hostTree } from "./host-tree.node.ts";
 export { addRoot, makeResultLink, listRoots, gcStore, cleanTemp, type GcRoot, type FullGcResult } from "./gc.node.ts";
 export { restoreNar } from "./restore.node.ts";
+export { writeBinaryCache, substituteFromCache, type CacheWriteResult } from "./binary-cache.node.ts";

@@ -5,8 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, publicKeyOf, signPathInfo, validSignatures, hostTree, narParse, MemoryTree } from "../../src/store/index.node.ts";
-import { fixtures, writeFixture } from "./fixtures.ts";
+import { openStore, publicKeyOf, signPathInfo, validSignatures, hostTree, narParse, MemoryTree, makeStorePath, digestOf, writeBinaryCache, generateKeyPair } from "../../src/store/index.node.ts";
+import { fixtures, memoryFixture, writeFixture } from "./fixtures.ts";
 
 const hasNix = spawnSync("nix-store", ["--version"]).status === 0;
 const skipReason = hasNix ? "" : " [SKIPPED: nix-store not installed; apt-get install nix-bin]";
@@ -134,4 +134,43 @@ describe.skipIf(!hasNix)(`store vs real Nix${skipReason}`, () => {
     const r = await narParse(fs.createReadStream(path.join(tmp, "nix.nar")), new MemoryTree());
     expect(r.narHash).toBe(`sha256:${nix("nix", [...NX, "hash", "path", "--base32", dir])}`);
   }, 120_000);
+
+  it("Nix substitutes from a binary cache eka wrote (checking eka's signature), and eka from one Nix wrote (xz)", async () => {
+    // eka → Nix: a closure of two paths, signed by an eka key.
+    const store = await openStore(path.join(tmp, "bc-eka-store"));
+    const lib = store.ingest(await memoryFixture(fixtures["non-ASCII names"]!), "", { storePath: makeStorePath(digestOf(new Uint8Array([1])), "lib-1.0") });
+    const app = store.ingest(await memoryFixture(fixtures["executables"]!), "", { storePath: makeStorePath(digestOf(new Uint8Array([2])), "app-1.0"), references: [lib.storePath] });
+    const keys = generateKeyPair("eka-cache-1");
+    const cache = path.join(tmp, "bc-from-eka");
+    expect(writeBinaryCache(store, cache, [app.storePath], { secretKey: keys.secretKey }).written).toEqual([lib.storePath, app.storePath]);
+    const root = path.join(tmp, "bc-nix-root");
+    nix("nix", [...NX, "copy", "--from", `file://${cache}`, "--to", root, "--option", "trusted-public-keys", keys.publicKey, app.storePath]);
+    const [copied] = JSON.parse(nix("nix", [...NX, "path-info", "--store", root, "--json", app.storePath])) as Array<{ references: string[]; narSize: number }>;
+    expect(copied?.references).toEqual([lib.storePath]);
+    nix("nix-store", ["--dump", path.join(root, app.storePath)], { stdout: path.join(tmp, "copied.nar") });
+    expect(Buffer.compare(fs.readFileSync(path.join(tmp, "copied.nar")), Buffer.concat([...store.dump(app.storePath)]))).toBe(0);
+    const other = generateKeyPair("eka-cache-1").publicKey;
+    const refused = spawnSync("nix", [...NX, "copy", "--from", `file://${cache}`, "--to", path.join(tmp, "bc-nix-root2"), "--option", "trusted-public-keys", other, app.storePath], { env: nixEnv, encoding: "utf8" });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/lacks a valid signature/);
+    store.close();
+
+    // Nix → eka: Nix publishes a signed, xz-compressed cache; eka checks and imports it.
+    const key = path.join(tmp, "nix-cache.key");
+    nix("nix", [...NX, "key", "generate-secret", "--key-name", "nix-cache-1"], { stdout: key });
+    const pub = nix("nix", [...NX, "key", "convert-secret-to-public"], { stdin: key });
+    // Small: xz of the 64 MiB file would take Nix most of a minute.
+    const src = writeFixture(path.join(tmp, "bc-src"), fixtures["nested and binary"]!);
+    const nixRoot = path.join(tmp, "bc-nix-src");
+    const p = nix("nix", [...NX, "store", "add-path", "--store", nixRoot, src]);
+    const cache2 = path.join(tmp, "bc-from-nix");
+    nix("nix", [...NX, "copy", "--from", nixRoot, "--to", `file://${cache2}?secret-key=${key}&compression=xz`, p]);
+    expect(fs.readdirSync(path.join(cache2, "nar")).some((n) => n.endsWith(".nar.xz"))).toBe(true);
+    const wrong = spawnSync(process.execPath, ["bin/eka.js", "store", "substitute", "--from", cache2, "--trusted-key", other, p], { env: ekaEnv, encoding: "utf8" });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/E_BAD_SIGNATURE.*signatures by: nix-cache-1/);
+    expect(eka(["substitute", "--from", cache2, "--trusted-key", pub, p])).toBe(p);
+    const [info] = JSON.parse(eka(["path-info", "--json", p])) as Array<{ narHash: string }>;
+    expect(info?.narHash).toBe(`sha256:${nix("nix", [...NX, "hash", "path", "--base32", src])}`);
+  }, 240_000);
 });

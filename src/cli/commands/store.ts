@@ -25,6 +25,8 @@ import {
   publicKeyOf,
   signPathInfo,
   validSignatures,
+  writeBinaryCache,
+  substituteFromCache,
   type PathInfo,
   type Store,
 } from "../../store/index.node.ts";
@@ -236,6 +238,33 @@ const subcommands: Record<string, { usage: string; about: string; options: NonNu
       return 0;
     },
   },
+  cache: {
+    usage: "cache DIR STOREPATH… [--key-file FILE]",
+    about: "Write the paths' closure as a Nix binary cache in DIR (narinfo + NAR), signed with --key-file; 'nix copy --from file://DIR' reads it.",
+    options: { "key-file": { type: "string" } },
+    run: async (open, a) => {
+      const [dir, ...rest] = need(a, 2, "DIR STOREPATH");
+      const key = a.values["key-file"];
+      const store = await open();
+      const r = writeBinaryCache(store, dir, rest.map((p) => storePathArg(p)), typeof key === "string" ? { secretKey: readKey(key) } : {});
+      for (const p of r.written) out(p);
+      return 0;
+    },
+  },
+  substitute: {
+    usage: "substitute --from DIR [--trusted-key NAME:BASE64]… STOREPATH…",
+    about: "Import paths and their references from a Nix binary cache directory (as 'nix copy --to file://DIR' makes); NARs uncompressed or xz.",
+    options: { from: { type: "string" }, "trusted-key": { type: "string", multiple: true } },
+    run: async (open, a) => {
+      const from = a.values.from;
+      if (typeof from !== "string") throw new UsageError("missing --from DIR");
+      const paths = need(a, 1, "STOREPATH").map((p) => storePathArg(p));
+      const keys = a.values["trusted-key"] as string[] | undefined;
+      const store = await open();
+      for (const p of await substituteFromCache(store, from, paths, keys ? { trustedKeys: keys } : {})) out(p);
+      return 0;
+    },
+  },
   import: {
     usage: "import [--trusted-key NAME:BASE64]… [--json] < FILE",
     about: "Import paths written by 'eka store export'; with --trusted-key every path must be signed by one.",
@@ -319,7 +348,7 @@ class UsageError extends Error {}
 
 function need(a: Parsed, min: number, what: string): [string, ...string[]] {
   if (a.positionals.length < min) throw new UsageError(`missing ${what}`);
-  if (min === 1 && a.positionals.length > 1 && !["path-info", "export"].includes(a.name)) throw new UsageError(`expected one ${what}, got ${a.positionals.length}`);
+  if (min === 1 && a.positionals.length > 1 && !["path-info", "export", "sign", "substitute"].includes(a.name)) throw new UsageError(`expected one ${what}, got ${a.positionals.length}`);
   return a.positionals as [string, ...string[]];
 }
 

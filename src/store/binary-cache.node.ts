@@ -1,0 +1,121 @@
+/**
+ * Nix binary caches on the host file system (`file://` caches, as `nix copy --to file://…`
+ * writes them): `nix-cache-info`, `<hash part>.narinfo` per path and the NARs under `nar/`.
+ * Writing lets a Nix client substitute eka's outputs; reading imports what Nix published,
+ * uncompressed or xz-compressed, checking signatures and NAR hashes before anything is added.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import xz from "xz-decompress";
+import { EkaError } from "../errors.ts";
+import { checkSigned, formatNarinfo, parseNarinfo, signPathInfo, type Narinfo } from "./narinfo.ts";
+import { parseStorePath, STORE_DIR } from "./store-path.ts";
+import type { Store } from "./store.ts";
+import { importNar, topoSort } from "./transfer.ts";
+
+export interface CacheWriteResult {
+  /** Paths whose narinfo was written, references first. */
+  written: string[];
+}
+
+/** Writes the closure of `storePaths` into a binary cache directory; signs with `secretKey` if given. */
+export function writeBinaryCache(store: Store, dir: string, storePaths: string[], options: { secretKey?: string } = {}): CacheWriteResult {
+  const root = cacheDir(dir);
+  fs.mkdirSync(path.join(root, "nar"), { recursive: true });
+  const info = path.join(root, "nix-cache-info");
+  if (!fs.existsSync(info)) atomic(info, `StoreDir: ${STORE_DIR}\nWantMassQuery: 1\nPriority: 50\n`);
+  const written: string[] = [];
+  for (const p of topoSort(store, store.closure(storePaths))) {
+    const pi = store.queryPathInfo(p);
+    if (!pi) continue;
+    const file = `nar/${pi.narHash.slice("sha256:".length)}.nar`;
+    const narPath = path.join(root, file);
+    if (!fs.existsSync(narPath)) {
+      const tmp = `${narPath}.${process.pid}.tmp`;
+      const fd = fs.openSync(tmp, "w");
+      try {
+        for (const chunk of store.dump(p)) fs.writeSync(fd, chunk);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, narPath);
+    }
+    const signatures = [...pi.signatures];
+    if (options.secretKey) {
+      const sig = signPathInfo(pi, options.secretKey);
+      if (!signatures.includes(sig)) signatures.push(sig);
+    }
+    const narinfo: Narinfo = { ...pi, url: file, compression: "none", fileHash: pi.narHash, fileSize: pi.narSize, signatures };
+    atomic(path.join(root, `${parseStorePath(p).hashPart}.narinfo`), formatNarinfo(narinfo));
+    written.push(p);
+  }
+  return { written };
+}
+
+/**
+ * Imports `storePaths` and their references from a binary cache. With `trustedKeys`, every
+ * narinfo must carry a valid signature by one of them (E_BAD_SIGNATURE otherwise).
+ */
+export async function substituteFromCache(store: Store, dir: string, storePaths: string[], options: { trustedKeys?: string[] } = {}): Promise<string[]> {
+  const root = cacheDir(dir);
+  const infos = new Map<string, Narinfo>();
+  const want = [...storePaths];
+  while (want.length) {
+    const p = parseStorePath(want.pop() as string).path;
+    if (infos.has(p) || store.has(p)) continue;
+    const file = path.join(root, `${parseStorePath(p).hashPart}.narinfo`);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      throw new EkaError("E_NOT_IN_CACHE", `${p} is not in the binary cache ${root} (no ${path.basename(file)})`);
+    }
+    const n = parseNarinfo(text, file);
+    if (n.storePath !== p) throw new EkaError("E_BAD_NARINFO", `${file} describes ${n.storePath}, not ${p}`);
+    if (options.trustedKeys) checkSigned(n, options.trustedKeys);
+    infos.set(p, n);
+    for (const r of n.references) if (r !== p) want.push(r);
+  }
+  // References before referrers.
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (p: string) => {
+    if (seen.has(p) || !infos.has(p)) return;
+    seen.add(p);
+    for (const r of (infos.get(p) as Narinfo).references) if (r !== p) visit(r);
+    order.push(p);
+  };
+  [...infos.keys()].sort().forEach(visit);
+  for (const p of order) {
+    const n = infos.get(p) as Narinfo;
+    const narFile = path.join(root, n.url);
+    if (!fs.existsSync(narFile)) throw new EkaError("E_NOT_IN_CACHE", `the NAR of ${p} (${n.url}) is missing from ${root}`);
+    await importNar(store, narStream(narFile, n.compression), { storePath: p, references: n.references, narHash: n.narHash, narSize: n.narSize, signatures: n.signatures, ...(n.deriver ? { deriver: n.deriver } : {}) }, { where: `${n.url} in ${root}` });
+  }
+  return order;
+}
+
+function narStream(file: string, compression: string): AsyncIterable<Uint8Array> {
+  const raw = fs.createReadStream(file);
+  if (compression === "none" || compression === "") return raw;
+  if (compression === "xz") {
+    const web = Readable.toWeb(raw) as unknown as ReadableStream<Uint8Array>;
+    // A CommonJS (UMD) module: its classes hang off the default export.
+    const { XzReadableStream } = xz as unknown as typeof import("xz-decompress");
+    return new XzReadableStream(web) as unknown as AsyncIterable<Uint8Array>;
+  }
+  raw.destroy();
+  throw new EkaError("E_UNSUPPORTED_COMPRESSION", `${file} is compressed with ${compression}; eka reads 'none' and 'xz' (use 'nix copy --to "file://DIR?compression=xz"')`);
+}
+
+function cacheDir(dir: string): string {
+  return dir.startsWith("file://") ? fileURLToPath(dir.replace(/\?.*$/, "")) : path.resolve(dir);
+}
+
+function atomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
