@@ -1,18 +1,20 @@
 // Syscall micro-benchmark: our WASI host vs node:wasi, side by side in one run, on WAT guests that
 // call one syscall in a loop: fd_write to a sink, clock_time_get, and 2,000 × 4 KiB appends to a
-// file (ours on a MemoryFS and on a host directory; node:wasi on the host directory).
-import { mkdtempSync, openSync, closeSync, rmSync } from "node:fs";
+// file, and open+read+close of a small file (ours on a host directory and on a MemoryFS; node:wasi
+// on the host directory). The fd_write sink is a no-op callback for eka and /dev/null for node:wasi.
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WASI } from "node:wasi";
 import { Bench } from "tinybench";
 import wabtInit from "wabt";
-import { MemoryFS, type Preopen, WasiHost } from "../src/runtime/index.ts";
+import { MemoryFS, type Preopen, WasiHost, writeFile } from "../src/runtime/index.ts";
 import { NodeDirFS } from "../src/runtime/nodefs.node.ts";
 
 const WRITES = 100_000;
 const CLOCKS = 200_000;
 const APPENDS = 2_000;
+const OPENS = 20_000;
 
 const loop = (n: number, body: string) => `(local.set $i (i32.const ${n}))
   (loop $l ${body} (local.set $i (i32.sub (local.get $i) (i32.const 1))) (br_if $l (local.get $i)))`;
@@ -38,6 +40,16 @@ const guests = {
       (i32.store (i32.const 0) (i32.const 4096)) (i32.store (i32.const 4) (i32.const 4096))
       ${loop(APPENDS, "(drop (call $w (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8)))")}
       (drop (call $close (local.get $fd)))))`,
+  open_read_close: `(module
+    (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+    (memory (export "memory") 1) (data (i32.const 32) "sub/in.h")
+    (func (export "_start") (local $i i32)
+      (i32.store (i32.const 0) (i32.const 1024)) (i32.store (i32.const 4) (i32.const 4096))
+      ${loop(OPENS, `(drop (call $open (i32.const 3) (i32.const 1) (i32.const 32) (i32.const 8) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 16)))
+        (drop (call $read (i32.load (i32.const 16)) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (drop (call $close (i32.load (i32.const 16))))`)}))`,
 };
 
 export async function run(): Promise<void> {
@@ -46,6 +58,11 @@ export async function run(): Promise<void> {
     Object.entries(guests).map(([k, src]) => [k, new WebAssembly.Module(wabt.parseWat(`${k}.wat`, src).toBinary({}).buffer as Uint8Array<ArrayBuffer>)]),
   ) as Record<keyof typeof guests, WebAssembly.Module>;
   const dir = mkdtempSync(join(tmpdir(), "eka-wasi-bench-"));
+  mkdirSync(join(dir, "sub"));
+  const header = new Uint8Array(1024).fill(35);
+  writeFileSync(join(dir, "sub", "in.h"), header);
+  const memDir = new MemoryFS();
+  writeFile(memDir, "sub/in.h", header);
   const devnull = openSync("/dev/null", "w");
   try {
     const ours = async (mod: WebAssembly.Module, preopens: Preopen[] = []) => {
@@ -65,6 +82,13 @@ export async function run(): Promise<void> {
         ours: () => ours(mods.append, [{ guest: "/d", fs: new NodeDirFS(dir) }]),
         node: () => node(mods.append, { "/d": dir }),
         extra: ["ours, MemoryFS", () => ours(mods.append, [{ guest: "/d", fs: new MemoryFS() }])],
+      },
+      {
+        name: "open+read 1 KiB+close",
+        ops: OPENS,
+        ours: () => ours(mods.open_read_close, [{ guest: "/d", fs: new NodeDirFS(dir) }]),
+        node: () => node(mods.open_read_close, { "/d": dir }),
+        extra: ["ours, MemoryFS", () => ours(mods.open_read_close, [{ guest: "/d", fs: memDir }])],
       },
     ];
     console.log("  op                             eka ops/s   node:wasi ops/s   ratio (eka/node)");

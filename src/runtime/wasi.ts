@@ -227,6 +227,8 @@ export class WasiHost {
     const tail = raw.slice(last + 1);
     const dirOnly = tail === "" || tail === "." || tail === "..";
     let links = 0;
+    // The last component's lstat when resolution already took it (null: it does not exist).
+    let last_: Stat | null | undefined;
     while (pending.length) {
       const c = pending.pop() as string;
       if (c === "" || c === ".") continue;
@@ -245,6 +247,7 @@ export class WasiHost {
         } catch (e) {
           if (isLast && e instanceof FsError && e.errno === "NOENT") {
             stack.push(c);
+            last_ = null;
             break;
           }
           throw e;
@@ -258,10 +261,15 @@ export class WasiHost {
           continue;
         }
         if (!isLast && st.kind !== "dir") throw new FsError("NOTDIR", `'${c}' in '${raw}' is not a directory`);
+        last_ = isLast ? st : undefined;
+      } else {
+        last_ = undefined;
       }
       stack.push(c);
     }
-    return { fs, path: joinPath(dir.path, stack.join("/")), dirOnly, atDir: stack.length === 0 };
+    // A trailing '..' or '.' ends on a directory that was not the last one stat'ed.
+    if (pending.length === 0 && (tail === ".." || tail === ".")) last_ = undefined;
+    return { fs, path: joinPath(dir.path, stack.join("/")), dirOnly, atDir: stack.length === 0, stat: last_ };
   }
 
   private lstatOrNull(fs: FileSystem, path: string): Stat | null {
@@ -615,7 +623,7 @@ export class WasiHost {
     // With O_CREAT|O_EXCL the last component is never followed (POSIX).
     const follow = (lookup & LookupFlags.SYMLINK_FOLLOW) !== 0 && !(creat && excl);
     const r = this.resolvePath(dir, path, follow);
-    const st = r.atDir ? r.fs.stat(r.path) : this.lstatOrNull(r.fs, r.path);
+    const st = r.stat !== undefined ? r.stat : r.atDir ? r.fs.stat(r.path) : this.lstatOrNull(r.fs, r.path);
     if (st && creat && excl) throw new FsError("EXIST", `'${path}' exists`);
     if (st?.kind === "symlink") throw new FsError(r.dirOnly ? "NOTDIR" : "LOOP", `'${path}' is a symlink`);
     base &= dir.rightsInheriting;
@@ -737,6 +745,8 @@ interface Resolved {
   dirOnly: boolean;
   /** The path resolved to the directory descriptor itself. */
   atDir: boolean;
+  /** The lstat of the result if resolution already took it (null: it does not exist). */
+  stat?: Stat | null | undefined;
 }
 
 function u(v: unknown): unknown {
