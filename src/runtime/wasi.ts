@@ -74,7 +74,7 @@ export class WasiHost {
 
   /** Runs `_start` (a command) and returns how it ended. */
   start(instance: WebAssembly.Instance): RunResult {
-    const memory = instance.exports.memory;
+    const memory = instance.exports.memory ?? this.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new EkaError("E_WASM_NOT_COMMAND", "the module exports no memory named 'memory'; it is not a WASI command");
     this.memory = memory;
     const start = instance.exports._start;
@@ -85,7 +85,7 @@ export class WasiHost {
       (start as () => void)();
     } catch (e) {
       if (e instanceof WasiExit) exitCode = e.code;
-      else throw this.translate(e, instance);
+      else throw this.translate(e);
     } finally {
       for (const d of this.fds) {
         try {
@@ -99,7 +99,7 @@ export class WasiHost {
     return { exitCode, stdout: concat(this.out), stderr: concat(this.err) };
   }
 
-  /** Sets the memory for a module that imports it instead of exporting it, or for reactors. */
+  /** Sets the memory for a module that imports it instead of exporting it. */
   setMemory(memory: WebAssembly.Memory): void {
     this.memory = memory;
   }
@@ -281,8 +281,7 @@ export class WasiHost {
     }
   }
 
-  private translate(e: unknown, instance: WebAssembly.Instance): unknown {
-    void instance;
+  private translate(e: unknown): unknown {
     if (e instanceof EkaError) return e;
     if (e instanceof WebAssembly.RuntimeError || (e instanceof RangeError && /call stack/i.test(e.message))) {
       const where = this.trapLocation(e);
