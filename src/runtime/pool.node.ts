@@ -44,6 +44,8 @@ export interface PoolJob {
   timeoutMs?: number;
   /** Passed through to the runtime (deterministic clocks/randomness). */
   deterministic?: boolean | { sourceDateEpoch?: number; seed?: number };
+  /** Passed through to the runtime: guest memory and captured output caps. */
+  limits?: { maxMemoryBytes?: number; maxOutputBytes?: number };
 }
 
 export interface PoolResult {

@@ -60,6 +60,7 @@ async function runJob(job: PoolJob): Promise<PoolResult> {
       ...(job.cwd !== undefined ? { cwd: job.cwd } : {}),
       ...(job.stdin ? { stdin: job.stdin } : {}),
       ...(job.deterministic ? { deterministic: deterministicOptions(job.deterministic) } : {}),
+      ...(job.limits ? { limits: job.limits } : {}),
     });
     result = { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
