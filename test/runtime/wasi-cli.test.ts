@@ -28,9 +28,9 @@ describe("eka wasi run", () => {
   it("propagates the guest's exit code and stdout", () => {
     const r = eka(["run", probe, "exit", "42"]);
     expect(r.status).toBe(42);
-    const ok = eka(["run", "--env", "A=1", probe, "--", "args", "-x"]);
+    const ok = eka(["run", "--env", "A=1", "--env", "INHERITED", "--env", "UNSET_HERE", probe, "--", "args", "-x"], { env: { INHERITED: "yes" } });
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toBe(`arg0=${probe}\narg1=args\narg2=-x\nenv=A=1\n`);
+    expect(ok.stdout).toBe(`arg0=${probe}\narg1=args\narg2=-x\nenv=A=1\nenv=INHERITED=yes\n`);
   });
   it("maps --dir HOST::GUEST, and --dir . makes relative paths work", () => {
     writeFileSync(join(dir, "data.txt"), "from the host");

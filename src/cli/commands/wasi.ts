@@ -19,8 +19,8 @@ Options (before FILE.wasm; everything after it goes to the program):
                        as written; '--dir .' makes relative paths in the program resolve in
                        the current directory). Repeatable. Nothing else on the host is visible.
   --readonly-dir HOST[::GUEST]  The same, read-only.
-  --env K=V            Set an environment variable for the program (repeatable). The program
-                       sees no other variables.
+  --env K=V            Set an environment variable for the program (repeatable); '--env K'
+                       passes eka's own K, if set. The program sees no other variables.
   --deterministic      Clocks start at SOURCE_DATE_EPOCH (from eka's environment, default 0)
                        and advance 1 µs per reading; random bytes come from a fixed seed.
   -h, --help           Show this help.
@@ -81,8 +81,9 @@ export async function run(argv: string[]): Promise<number> {
   const env: Record<string, string> = {};
   for (const kv of values.env ?? []) {
     const eq = kv.indexOf("=");
-    if (eq <= 0) throw new EkaError("E_USAGE", `--env '${kv}' must look like NAME=VALUE`);
-    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    if (eq === 0 || kv === "") throw new EkaError("E_USAGE", `--env '${kv}' must look like NAME=VALUE or NAME`);
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    else if (process.env[kv] !== undefined) env[kv] = process.env[kv];
   }
   const epoch = process.env.SOURCE_DATE_EPOCH;
   if (values.deterministic && epoch !== undefined && !/^\d+$/.test(epoch)) {
