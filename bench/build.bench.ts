@@ -21,6 +21,7 @@ export async function run(): Promise<void> {
   try {
     await noop(dir);
     await workers(dir);
+    await hundred(dir);
     await sqlite(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -115,6 +116,22 @@ async function workers(dir: string): Promise<void> {
   console.log(`  edit 1 of ${N} files: compile steps rerun = ${edited}`);
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   console.log(`  driver inside the step: 'clang -###' ${avg(driverMs).toFixed(0)} ms vs its jobs ${avg(jobMs).toFixed(0)} ms on average (1 worker, plain driver)`);
+}
+
+/** Editing one source of a 100-file package recompiles one file, though the pid changed. */
+async function hundred(dir: string): Promise<void> {
+  const store = await openStore(join(dir, "hundred-store"));
+  const seed = await ensureSeed(store);
+  const host = await nodeBuildHost(store, { workers: 2 });
+  const files: Record<string, string> = { "h.h": "int base(void);\n" };
+  for (let i = 0; i < 100; i++) files[`u${i}.c`] = `#include "h.h"\nint u${i}(void) { return base() + ${i}; }\n`;
+  const spec = { cflags: ["-O1"], libraries: [{ name: "hundred", sources: Object.keys(files).filter((f) => f.endsWith(".c")) }] };
+  const [, cold] = await time(async () => buildGraph([await cPackage("hundred", writeSources(dir, "h100", files), spec, { seed })], { store, host }));
+  const ran: string[] = [];
+  const edited = await cPackage("hundred", writeSources(dir, "h100-edit", { ...files, "u42.c": "#include \"h.h\"\nint u42(void) { return base() * 2; }\n" }), spec, { seed });
+  const [, warm] = await time(() => buildGraph([edited], { store, host, onProgress: (e: ProgressEvent) => e.type === "step-done" && !e.cached && ran.push(e.stepId) }));
+  console.log(`  100-file package: cold ${(cold / 1000).toFixed(1)} s; after editing u42.c ${(warm / 1000).toFixed(2)} s, steps run: ${ran.join(", ")}`);
+  store.close();
 }
 
 async function noop(dir: string): Promise<void> {
