@@ -154,6 +154,17 @@ describe("eka cc (seed clang on eka's host)", () => {
     expect(existsSync(join(dir, "broken.o"))).toBe(false);
   });
 
+  it("reports the jobs it ran with --json", async () => {
+    const r = await eka(["cc", "--json", "-c", "greet.c", "-o", "greet-json.o"], dir);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { exitCode: number; jobs: string[][]; ms: number };
+    expect(out.exitCode).toBe(0);
+    expect(out.jobs).toHaveLength(1);
+    expect(out.jobs[0]?.slice(0, 2)).toEqual(["clang", "-cc1"]);
+    expect(out.jobs[0]?.slice(-2)).toEqual(["-target-feature", "-extended-const"]);
+    expect(existsSync(join(dir, "greet-json.o"))).toBe(true);
+  });
+
   it("answers clang's own --version and eka's --help", async () => {
     const v = await eka(["cc", "--", "--version"], dir);
     expect(v.code).toBe(0);
