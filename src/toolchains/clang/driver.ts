@@ -55,8 +55,11 @@ export async function clangJobs(
   const jobs: string[][] = [];
   const rest: string[] = [];
   for (const line of text.split("\n")) {
-    if (line.startsWith(' "')) jobs.push(parseJobLine(line));
-    else if (line !== "" && (verbose || !isBanner(line))) rest.push(line);
+    if (line.startsWith(' "')) {
+      jobs.push(parseJobLine(line));
+      // `clang -v` shows each job before running it; -### printed them in the same form.
+      if (verbose) rest.push(line);
+    } else if (line !== "" && (verbose || !isBanner(line))) rest.push(line);
   }
   const userPicksFeatures = args.some((a) => a.startsWith("-mcpu=") || a.startsWith("-march=") || /^-m(no-)?extended-const$/.test(a));
   const userPicksExceptions = args.some((a) => /^-f(no-)?(cxx-|wasm-)?exceptions$/.test(a));
