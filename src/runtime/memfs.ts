@@ -6,8 +6,18 @@
 import { type DirEntry, type FileHandle, type FileSystem, FsError, type OpenOptions, type Stat, baseName, parentOf } from "./fs.ts";
 
 export interface MemoryFSOptions {
-  /** The clock for implicit time updates (ns since the epoch); default: the wall clock. */
+  /**
+   * The clock for implicit time updates (ns since the epoch); default: the wall clock. Builds that
+   * must be reproducible pass `tickingClock(epochNs)`, so guests that record mtimes (tar, ar)
+   * see the same times every run while later writes still look newer.
+   */
   now?: () => bigint;
+}
+
+/** A clock starting at `epochNs` that advances `stepNs` per reading. */
+export function tickingClock(epochNs: bigint, stepNs = 1000n): () => bigint {
+  let t = epochNs;
+  return () => (t += stepNs);
 }
 
 export class MemoryFS implements FileSystem {

@@ -1,6 +1,6 @@
 // The virtual file systems on their own: MemoryFS growth, the read-only view, the overlay, walk.
 import { describe, expect, it } from "vitest";
-import { FsError, MemoryFS, OverlayFS, ReadOnlyFS, mkdirp, readFile, walk, writeFile, type FileSystem } from "../../src/runtime/index.ts";
+import { FsError, MemoryFS, OverlayFS, ReadOnlyFS, mkdirp, readFile, tickingClock, walk, writeFile, type FileSystem } from "../../src/runtime/index.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -36,6 +36,18 @@ describe("MemoryFS", () => {
     h.truncate(2);
     h.write(enc("y"), 5);
     expect([...readFile(fs, "f")]).toEqual([120, 120, 0, 0, 0, 121]);
+  });
+  it("with a ticking clock, the same operations give the same times, later writes newer", () => {
+    const times = () => {
+      const fs = new MemoryFS({ now: tickingClock(1_000_000_000n * 1_000_000_000n) });
+      writeFile(fs, "a", enc("1"));
+      writeFile(fs, "b", enc("2"));
+      return [fs.stat("a").mtimeNs, fs.stat("b").mtimeNs];
+    };
+    const [a, b] = times();
+    expect(times()).toEqual([a, b]);
+    expect((b as bigint) > (a as bigint)).toBe(true);
+    expect((a as bigint) / 1_000_000_000n).toBe(1_000_000_000n);
   });
   it("keeps the POSIX errors for the interface's operations", () => {
     const fs = new MemoryFS();
