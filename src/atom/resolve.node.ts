@@ -37,7 +37,7 @@ export interface LoadOptions {
   cacheDir?: string;
   fetch?: typeof fetch;
   /** Told about each lock entry resolution changed ("deps.greet: 1.2.0 (v1.2.0)"). */
-  onChange?: (atomDir: string, what: string) => void;
+  onChange?: (atomDir: string, what: string, why: string) => void;
 }
 
 /** `$EKA_CACHE`, else `$XDG_CACHE_HOME/eka`, else `~/.cache/eka`. */
@@ -161,7 +161,7 @@ async function reconcile(dir: string, m: Manifest, lock: Lock, opts: LoadOptions
   const change = (what: string, why: string) => {
     reasons.push(`${what}: ${why}`);
     if (opts.frozen) return;
-    opts.onChange?.(dir, what);
+    opts.onChange?.(dir, what, why);
   };
   for (const kind of ["srcs", "pins"] as const) {
     const decls: Record<string, SourceDecl> = m[kind];

@@ -90,7 +90,7 @@ describe("resolve", () => {
     expect(eka(dir, "resolve", "--frozen").status).toBe(1);
     const r0 = eka(dir, "resolve");
     expect(r0.status).toBe(0);
-    expect(r0.stdout).toMatch(/locked srcs\.main/);
+    expect(r0.stdout).toMatch(/^\.\/atom\.lock: srcs\.main \(not locked yet\) → blake3:[0-9a-f]{12}…\n$/);
     expect(eka(dir, "resolve", "--frozen").status).toBe(0);
     writeFileSync(join(dir, "src/main.c"), "int main(void) { return 1; }\n");
     const r = eka(dir, "resolve", "--frozen");
@@ -99,7 +99,7 @@ describe("resolve", () => {
     expect(r.stderr).toMatch(/srcs\.main: the content of 'src' changed/);
     expect(eka(dir, "build", "--frozen").stderr).toMatch(/E_LOCK_STALE/);
     const again = eka(dir, "resolve", "--json");
-    expect(JSON.parse(again.stdout).changes).toEqual([{ atom: ".", entry: "srcs.main" }]);
+    expect(JSON.parse(again.stdout).changes).toEqual([{ atom: ".", entry: "srcs.main", reason: expect.stringMatching(/^the content of 'src' changed/) }]);
   });
 
   it("fails on a dependency cycle, at the [deps] entry that closes it", async () => {

@@ -30,11 +30,25 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const dir = atomDirOf(positionals[0] ?? ".");
-  const changes: { atom: string; entry: string }[] = [];
-  const g = await loadAtomGraph(dir, { frozen: !!values.frozen, onChange: (d, what) => changes.push({ atom: displayPath(d), entry: what }) });
+  const changes: { atom: string; entry: string; reason: string }[] = [];
+  const g = await loadAtomGraph(dir, { frozen: !!values.frozen, onChange: (d, what, why) => changes.push({ atom: displayPath(d), entry: what, reason: why }) });
   const locked = { srcs: Object.keys(g.lock.srcs).length, pins: Object.keys(g.lock.pins).length, deps: Object.keys(g.lock.deps).length };
   if (values.json) process.stdout.write(JSON.stringify({ atom: g.manifest.atom.id, changes, locked }, null, 2) + "\n");
   else if (changes.length === 0) process.stdout.write(`${displayPath(dir)}/atom.lock is up to date\n`);
-  else for (const c of changes) process.stdout.write(`locked ${c.entry} in ${c.atom}/atom.lock\n`);
+  else for (const c of changes) process.stdout.write(`${c.atom}/atom.lock: ${c.entry} (${c.reason}) → ${describe(g, c)}\n`);
   return 0;
+}
+
+/** What an entry of the root's lock now says (entries of other atoms' locks: just "updated"). */
+function describe(g: Awaited<ReturnType<typeof loadAtomGraph>>, c: { atom: string; entry: string }): string {
+  const [kind, name = ""] = c.entry.split(".") as ["srcs" | "pins" | "deps", string];
+  const atoms = [g, ...Object.values(g.deps)];
+  const node = atoms.find((a) => displayPath(a.dir) === c.atom);
+  if (!node) return "updated";
+  if (kind === "deps") {
+    const d = node.lock.deps[name];
+    return d ? `${d.id} ${d.version}${d.tag ? ` (${d.tag}, ${d.rev?.slice(0, 12)})` : ""}` : "removed";
+  }
+  const e = node.lock[kind]?.[name];
+  return e ? `${e.rev ? `${e.rev.slice(0, 12)} ` : ""}${e.hash.slice(0, 19)}…` : "removed";
 }
