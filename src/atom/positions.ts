@@ -75,7 +75,10 @@ function recordPair(text: string, j: number, lineNo: number, table: string[], ma
   if (!keys) return -1;
   const v = skipWs(text, keys.end + 1);
   const path = [...table, ...keys.path];
-  map.set(pathKey(path), { key: { line: lineNo, column: j + 1 }, value: { line: lineNo, column: v + 1 } });
+  const key = { line: lineNo, column: j + 1 };
+  // a.b = 1 also defines the table a where it is first seen.
+  for (let n = table.length + 1; n < path.length; n++) if (!map.has(pathKey(path.slice(0, n)))) map.set(pathKey(path.slice(0, n)), { key, value: key });
+  map.set(pathKey(path), { key, value: { line: lineNo, column: v + 1 } });
   if (text[v] === "{") scanInline(text, v, lineNo, path, map);
   return v;
 }
@@ -140,6 +143,18 @@ function skipContinuation(lines: string[], i: number, start: number): number {
     while (j < text.length) {
       const c = text[j];
       if (c === "#") break;
+      if (text.startsWith('"""', j) || text.startsWith("'''", j)) {
+        // A multi-line string inside an array or inline table: skip to its closing quotes.
+        const q = text.slice(j, j + 3);
+        let close = text.indexOf(q, j + 3);
+        while (close < 0 && line + 1 < lines.length) {
+          text = lines[++line] ?? "";
+          close = text.indexOf(q);
+        }
+        if (close < 0) return line;
+        j = close + 3;
+        continue;
+      }
       if (c === '"' || c === "'") {
         j = skipString(text, j);
         continue;

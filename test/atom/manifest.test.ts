@@ -143,6 +143,17 @@ describe("atom.toml errors name file, line and column", () => {
     expect(g).toMatchObject({ code: "E_MANIFEST_KEY", line: 6, column: 34 });
   });
 
+  it("unknown key after multi-line arrays and strings, in quoted and dotted keys", () => {
+    const text = `${head}[srcs.s]\npath = "."\n[build]\nkind = "c"\ncflags = [\n  "-O2", # ] not the end\n  "-g",\n]\n"bin".x.sources = ["m.c"]\n[build.bin.y]\nsources = ["""\nm.c"""]\n  lnik = ["z"]\n`;
+    const f = failure(text);
+    expect(f).toMatchObject({ code: "E_MANIFEST_KEY", line: 16, column: 3 });
+    expect(f.message).toMatch(/unknown key 'lnik' in \[build\.bin\.y\] \(did you mean 'link'\?\)/);
+    // A quoted key with a dot is one key.
+    const q = failure(text.replace('"bin".x.sources', '  "bin.x".sources'));
+    expect(q).toMatchObject({ code: "E_MANIFEST_KEY", line: 12, column: 3 });
+    expect(q.message).toMatch(/unknown key .bin\.x. in \[build\]/);
+  });
+
   it("unknown top-level table", () => {
     expect(failure(`${head}\n[dpes.x]\npath = "."\n`)).toMatchObject({ code: "E_MANIFEST_KEY", line: 5, column: 1 });
   });
