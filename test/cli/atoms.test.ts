@@ -19,13 +19,14 @@ interface Ran {
 }
 
 /** Like spawnSync, but leaves the test worker's event loop free during long builds. */
-function spawnAsync(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Ran> {
+function spawnAsync(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (opts.input !== undefined) p.stdin?.end(opts.input);
     let stdout = "";
     let stderr = "";
-    p.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    p.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    p.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     p.on("error", reject);
     p.on("close", (status) => resolve({ status, stdout, stderr }));
   });
@@ -84,6 +85,9 @@ describe("eka build / eka run on the examples", () => {
     expect(readFileSync(join(cwd, "test.db")).subarray(0, 15).toString()).toBe("SQLite format 3");
     const q = await ok(eka(["run", join(REPO, "examples/sqlite"), "--", "test.db", "select k, v, length(v) from t order by k;"], cwd));
     expect(q.stdout).toBe("1|a|1\n2|bb|2\n");
+    // Without SQL arguments the shell reads stdin, which eka run passes through.
+    const piped = await ok(spawnAsync(process.execPath, [EKA, "run", join(REPO, "examples/sqlite"), "--", "test.db"], { cwd, env, input: "select group_concat(v, '+') from t;\n" }));
+    expect(piped.stdout).toBe("a+bb\n");
   }, 600_000);
 
   it("reports a variant choice that is not listed and a missing atom, with exit 1", async () => {
@@ -115,6 +119,21 @@ describe("eka init", () => {
     expect(existsSync(join(dir, "atom.lock"))).toBe(true);
     expect((await ok(eka(["run", dir]))).stdout).toBe("hello from newproj\n");
     expect((await eka(["init", dir])).stderr).toMatch(/E_EXISTS/);
+  }, 300_000);
+});
+
+describe("several hosts", () => {
+  it("builds each host of [platform] host: other pids and store paths, the same bytes (cid)", async () => {
+    const dir = join(tmp, "multihost");
+    await ok(eka(["init", dir, "--name", "multihost"]));
+    writeFileSync(join(dir, "atom.toml"), readFileSync(join(dir, "atom.toml"), "utf8") + '\n[platform]\nhost = ["wasm32-wasip1", "wasm32-unknown-wasip1"]\n');
+    const out = JSON.parse((await ok(eka(["build", ".", "--json", "-o", "result"], dir))).stdout).results;
+    expect(out.map((r: { host: string }) => r.host)).toEqual(["wasm32-wasip1", "wasm32-unknown-wasip1"]);
+    expect(out[0].pid).not.toBe(out[1].pid);
+    expect(out[0].storePath).not.toBe(out[1].storePath);
+    expect(out[0].cid).toBe(out[1].cid);
+    expect(existsSync(join(dir, "result-wasm32-unknown-wasip1/bin/multihost.wasm"))).toBe(true);
+    expect((await ok(eka(["run", ".", "--host=wasm32-unknown-wasip1"], dir))).stdout).toBe("hello from multihost\n");
   }, 300_000);
 });
 
