@@ -122,6 +122,21 @@ describe("eka init", () => {
   }, 300_000);
 });
 
+describe("a git dependency", () => {
+  it("eka add locks the library atom's tag and eka run links it into the app", async () => {
+    const repo = join(tmp, "greet-lib-repo");
+    cpSync(join(REPO, "examples/greet-lib"), repo, { recursive: true });
+    for (const args of [["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "greet"], ["tag", "v0.2.0"]]) {
+      expect((await spawnAsync("git", ["-C", repo, ...args], { cwd: tmp, env })).status).toBe(0);
+    }
+    const app = join(tmp, "git-app");
+    cpSync(join(REPO, "examples/greet-app"), app, { recursive: true });
+    writeFileSync(join(app, "atom.toml"), readFileSync(join(app, "atom.toml"), "utf8").replace(/\[deps\.greet\][^[]*/, ""));
+    expect((await ok(eka(["add", `file://${repo}`, "--name", "greet"], app))).stdout).toMatch(/added greet: greet-lib 0\.2\.0 \(v0\.2\.0/);
+    expect((await ok(eka(["run", ".", "--frozen", "--", "Grace"], app))).stdout).toBe("Greetings, Grace, from greet-lib!\n");
+  }, 300_000);
+});
+
 describe("several hosts", () => {
   it("builds each host of [platform] host: other pids and store paths, the same bytes (cid)", async () => {
     const dir = join(tmp, "multihost");
