@@ -22,7 +22,8 @@ atom's version must satisfy (for a URI: the highest matching tag is used). PROGR
 the atom's programs (default: its first). eka builds the atom if the store lacks it and runs
 PROGRAM SCRIPT ARGS… in the sandbox, the current directory and the script's directory visible.
 The comment marker may be '#!', '#', '//', '--' or ';'. Make the script executable and put
-eka-run on PATH to run it as ./script.
+eka-run on PATH to run it as ./script. EKA_FROZEN=1 fails instead of updating a stale atom.lock
+(as --frozen does for eka build).
 `;
 
 export interface ShebangLine {
@@ -61,7 +62,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const line = parseShebang(text, script);
   const dir = await atomDirFromRef(line.atom, line.range, dirname(realpathSync(file)), `${script}:2`);
-  const prepared = await prepareAtom(dir, {});
+  // A shebang passes no options, so --frozen comes from the environment here.
+  const prepared = await prepareAtom(dir, {}, process.env.EKA_FROZEN === "1" ? { frozen: true } : {});
   const { version, id } = prepared.graph.manifest.atom;
   if (line.range && !semver.satisfies(version, line.range)) {
     throw new EkaError("E_SHEBANG", `${script}:2: the interpreter ${id} is version ${version}, which does not satisfy '${line.range}'; change the range or the atom`);
