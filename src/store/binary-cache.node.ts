@@ -1,8 +1,9 @@
 /**
- * Nix binary caches on the host file system (`file://` caches, as `nix copy --to file://…`
- * writes them): `nix-cache-info`, `<hash part>.narinfo` per path and the NARs under `nar/`.
- * Writing lets a Nix client substitute eka's outputs; reading imports what Nix published,
- * uncompressed or xz-compressed, checking signatures and NAR hashes before anything is added.
+ * Nix binary caches: `nix-cache-info`, `<hash part>.narinfo` per path and the NARs under `nar/`.
+ * Writing (to a directory, as `nix copy --to file://…` lays it out) lets a Nix client substitute
+ * eka's outputs. Reading, from a directory, a file:// URL or an http(s):// cache, imports what
+ * Nix published, uncompressed or xz-compressed, checking signatures and NAR hashes before
+ * anything is added.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -55,25 +56,22 @@ export function writeBinaryCache(store: Store, dir: string, storePaths: string[]
 }
 
 /**
- * Imports `storePaths` and their references from a binary cache. With `trustedKeys`, every
- * narinfo must carry a valid signature by one of them (E_BAD_SIGNATURE otherwise).
+ * Imports `storePaths` and their references from a binary cache (a directory, file:// or
+ * http(s)://). With `trustedKeys`, every narinfo must carry a valid signature by one of them
+ * (E_BAD_SIGNATURE otherwise).
  */
-export async function substituteFromCache(store: Store, dir: string, storePaths: string[], options: { trustedKeys?: string[] } = {}): Promise<string[]> {
-  const root = cacheDir(dir);
+export async function substituteFromCache(store: Store, from: string, storePaths: string[], options: { trustedKeys?: string[] } = {}): Promise<string[]> {
+  const cache = openCache(from);
   const infos = new Map<string, Narinfo>();
   const want = [...storePaths];
   while (want.length) {
     const p = parseStorePath(want.pop() as string).path;
     if (infos.has(p) || store.has(p)) continue;
-    const file = path.join(root, `${parseStorePath(p).hashPart}.narinfo`);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch {
-      throw new EkaError("E_NOT_IN_CACHE", `${p} is not in the binary cache ${root} (no ${path.basename(file)})`);
-    }
-    const n = parseNarinfo(text, file);
-    if (n.storePath !== p) throw new EkaError("E_BAD_NARINFO", `${file} describes ${n.storePath}, not ${p}`);
+    const name = `${parseStorePath(p).hashPart}.narinfo`;
+    const text = await cache.text(name);
+    if (text === null) throw new EkaError("E_NOT_IN_CACHE", `${p} is not in the binary cache ${cache.where} (no ${name})`);
+    const n = parseNarinfo(text, `${cache.where}/${name}`);
+    if (n.storePath !== p) throw new EkaError("E_BAD_NARINFO", `${cache.where}/${name} describes ${n.storePath}, not ${p}`);
     if (options.trustedKeys) checkSigned(n, options.trustedKeys);
     infos.set(p, n);
     for (const r of n.references) if (r !== p) want.push(r);
@@ -90,24 +88,68 @@ export async function substituteFromCache(store: Store, dir: string, storePaths:
   [...infos.keys()].sort().forEach(visit);
   for (const p of order) {
     const n = infos.get(p) as Narinfo;
-    const narFile = path.join(root, n.url);
-    if (!fs.existsSync(narFile)) throw new EkaError("E_NOT_IN_CACHE", `the NAR of ${p} (${n.url}) is missing from ${root}`);
-    await importNar(store, narStream(narFile, n.compression), { storePath: p, references: n.references, narHash: n.narHash, narSize: n.narSize, signatures: n.signatures, ...(n.deriver ? { deriver: n.deriver } : {}) }, { where: `${n.url} in ${root}` });
+    const where = `${cache.where}/${n.url}`;
+    const raw = await cache.stream(n.url);
+    if (!raw) throw new EkaError("E_NOT_IN_CACHE", `the NAR of ${p} (${n.url}) is missing from ${cache.where}`);
+    const info = { storePath: p, references: n.references, narHash: n.narHash, narSize: n.narSize, signatures: n.signatures, ...(n.deriver ? { deriver: n.deriver } : {}) };
+    await importNar(store, decompress(raw, n.compression, where), info, { where });
   }
   return order;
 }
 
-function narStream(file: string, compression: string): AsyncIterable<Uint8Array> {
-  const raw = fs.createReadStream(file);
-  if (compression === "none" || compression === "") return raw;
+interface CacheReader {
+  where: string;
+  text(rel: string): Promise<string | null>;
+  stream(rel: string): Promise<ReadableStream<Uint8Array> | null>;
+}
+
+/** A cache directory, a file:// URL, or an http(s):// URL. */
+function openCache(from: string): CacheReader {
+  if (/^https?:\/\//.test(from)) {
+    const base = from.replace(/\/+$/, "");
+    const get = async (rel: string) => {
+      let res: Response;
+      try {
+        res = await fetch(`${base}/${rel}`);
+      } catch (e) {
+        throw new EkaError("E_CACHE_UNREACHABLE", `cannot reach the binary cache ${base}: ${e instanceof Error ? e.message : e}`);
+      }
+      if (res.status === 404 || res.status === 403) return null;
+      if (!res.ok) throw new EkaError("E_CACHE_UNREACHABLE", `${base}/${rel}: HTTP ${res.status}`);
+      return res;
+    };
+    return {
+      where: base,
+      text: async (rel) => (await get(rel))?.text() ?? null,
+      stream: async (rel) => (await get(rel))?.body ?? null,
+    };
+  }
+  const root = cacheDir(from);
+  return {
+    where: root,
+    text: async (rel) => {
+      try {
+        return fs.readFileSync(path.join(root, rel), "utf8");
+      } catch {
+        return null;
+      }
+    },
+    stream: async (rel) => {
+      const file = path.join(root, rel);
+      return fs.existsSync(file) ? (Readable.toWeb(fs.createReadStream(file)) as unknown as ReadableStream<Uint8Array>) : null;
+    },
+  };
+}
+
+function decompress(raw: ReadableStream<Uint8Array>, compression: string, where: string): AsyncIterable<Uint8Array> {
+  if (compression === "none" || compression === "") return raw as unknown as AsyncIterable<Uint8Array>;
   if (compression === "xz") {
-    const web = Readable.toWeb(raw) as unknown as ReadableStream<Uint8Array>;
     // A CommonJS (UMD) module: its classes hang off the default export.
     const { XzReadableStream } = xz as unknown as typeof import("xz-decompress");
-    return new XzReadableStream(web) as unknown as AsyncIterable<Uint8Array>;
+    return new XzReadableStream(raw) as unknown as AsyncIterable<Uint8Array>;
   }
-  raw.destroy();
-  throw new EkaError("E_UNSUPPORTED_COMPRESSION", `${file} is compressed with ${compression}; eka reads 'none' and 'xz' (use 'nix copy --to "file://DIR?compression=xz"')`);
+  void raw.cancel();
+  throw new EkaError("E_UNSUPPORTED_COMPRESSION", `${where} is compressed with ${compression}; eka reads 'none' and 'xz' (publish with 'nix copy --to "file://DIR?compression=xz"')`);
 }
 
 function cacheDir(dir: string): string {

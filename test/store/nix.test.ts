@@ -1,11 +1,12 @@
 // Cross-checks against the real Nix (Debian's nix-bin): NAR bytes, NAR hashes, restores and
 // signatures must match Nix exactly. Skipped, with the reason in the test name, without Nix.
 import { execFileSync, spawnSync } from "node:child_process";
+import * as http from "node:http";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, publicKeyOf, signPathInfo, validSignatures, hostTree, narParse, MemoryTree, makeStorePath, digestOf, writeBinaryCache, generateKeyPair } from "../../src/store/index.node.ts";
+import { openStore, publicKeyOf, signPathInfo, validSignatures, hostTree, narParse, MemoryTree, makeStorePath, digestOf, writeBinaryCache, generateKeyPair, substituteFromCache } from "../../src/store/index.node.ts";
 import { fixtures, memoryFixture, writeFixture } from "./fixtures.ts";
 
 const hasNix = spawnSync("nix-store", ["--version"]).status === 0;
@@ -172,5 +173,27 @@ describe.skipIf(!hasNix)(`store vs real Nix${skipReason}`, () => {
     expect(eka(["substitute", "--from", cache2, "--trusted-key", pub, p])).toBe(p);
     const [info] = JSON.parse(eka(["path-info", "--json", p])) as Array<{ narHash: string }>;
     expect(info?.narHash).toBe(`sha256:${nix("nix", [...NX, "hash", "path", "--base32", src])}`);
+
+    // The same cache served over HTTP on 127.0.0.1, into a fresh store.
+    const server = http.createServer((req, res) => {
+      const file = path.join(cache2, decodeURIComponent((req.url ?? "/").split("?")[0] as string));
+      if (!file.startsWith(cache2) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200);
+      fs.createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const fresh = await openStore(path.join(tmp, "bc-http-store"));
+      expect(await substituteFromCache(fresh, url, [p], { trustedKeys: [pub] })).toEqual([p]);
+      expect(fresh.queryPathInfo(p)?.narHash).toBe(info?.narHash);
+      await expect(substituteFromCache(fresh, url, [makeStorePath(digestOf(new Uint8Array([9])), "absent")])).rejects.toThrow(/is not in the binary cache http:\/\/127\.0\.0\.1:\d+ \(no \w+\.narinfo\)/);
+      fresh.close();
+    } finally {
+      server.close();
+    }
   }, 240_000);
 });

@@ -252,12 +252,12 @@ const subcommands: Record<string, { usage: string; about: string; options: NonNu
     },
   },
   substitute: {
-    usage: "substitute --from DIR [--trusted-key NAME:BASE64]… STOREPATH…",
-    about: "Import paths and their references from a Nix binary cache directory (as 'nix copy --to file://DIR' makes); NARs uncompressed or xz.",
+    usage: "substitute --from DIR|URL [--trusted-key NAME:BASE64]… STOREPATH…",
+    about: "Import paths and their references from a Nix binary cache: a directory 'nix copy --to file://DIR' made, or an http(s):// cache; NARs uncompressed or xz.",
     options: { from: { type: "string" }, "trusted-key": { type: "string", multiple: true } },
     run: async (open, a) => {
       const from = a.values.from;
-      if (typeof from !== "string") throw new UsageError("missing --from DIR");
+      if (typeof from !== "string") throw new UsageError("missing --from DIR|URL");
       const paths = need(a, 1, "STOREPATH").map((p) => storePathArg(p));
       const keys = a.values["trusted-key"] as string[] | undefined;
       const store = await open();
