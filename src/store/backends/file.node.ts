@@ -210,7 +210,7 @@ export function acquireLock(file: string, storeRoot: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const holder = readTextOrNull(file);
-    if (holder !== null && isStale(holder)) {
+    if (holder !== null && isStale(holder, file)) {
       // Move the stale lock aside under a unique name, and put it back if it turns out someone
       // else replaced it with a live one in the meantime.
       const aside = `${file}.stale-${me.replace(" ", "-")}`;
@@ -232,7 +232,15 @@ export function acquireLock(file: string, storeRoot: string): () => void {
   }
 }
 
-function isStale(holder: string): boolean {
+function isStale(holder: string, file: string): boolean {
+  if (holder.trim() === "") {
+    // Created but not yet written: stale only if it has stayed empty for a while.
+    try {
+      return Date.now() - fs.statSync(file).mtimeMs > 2000;
+    } catch {
+      return false;
+    }
+  }
   const [pidText, tid] = holder.trim().split(" ");
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
