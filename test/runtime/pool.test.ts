@@ -4,6 +4,7 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import wabtInit from "wabt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isEkaError } from "../../src/errors.ts";
@@ -82,6 +83,20 @@ describe("WorkerPool", () => {
     const ok = await pool.run({ module: seed, program: "clang", args: ["--version"], mounts: [] });
     expect(ok.exitCode).toBe(0);
     expect(new TextDecoder().decode(ok.stdout)).toMatch(/^clang version/);
+  });
+
+  it("builds a 'module' mount inside the worker from a module URL and options", async () => {
+    const runtime = pathToFileURL(join(import.meta.dirname, "../../src/runtime/index.ts")).href;
+    const code = `import { MemoryFS, writeFile } from ${JSON.stringify(runtime)};
+      export function sources(o) { const fs = new MemoryFS(); writeFile(fs, "only.c", new TextEncoder().encode(o.text)); return fs; }`;
+    const r = await pool.run({
+      module: seed,
+      program: "clang",
+      args: ["-E", "-P", "/src/only.c"],
+      mounts: [{ guest: "/src", kind: "module", url: `data:text/javascript,${encodeURIComponent(code)}`, exportName: "sources", options: { text: "#define N 6\nint n = N * 7;\n" } }],
+    });
+    expect(new TextDecoder().decode(r.stderr)).toBe("");
+    expect(new TextDecoder().decode(r.stdout).trim()).toBe("int n = 6 * 7;");
   });
 
   it("names an unknown module and an unknown mount kind", async () => {
