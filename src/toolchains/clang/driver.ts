@@ -68,8 +68,8 @@ export async function clangJobs(
 }
 
 /**
- * Runs `clang args…` as the real driver would: every job in turn, stopping at the first failure.
- * Clang's diagnostics and exit status come through unchanged.
+ * Runs `clang args…` as the real driver would: every job in turn, skipping those that need a failed
+ * job's output. Clang's diagnostics and exit status come through unchanged.
  */
 export async function runClang(args: string[], run: ToolRunner, opts: DriverOptions = {}): Promise<DriverResult> {
   const driver = opts.driver ?? "clang";
@@ -101,15 +101,25 @@ export async function runClang(args: string[], run: ToolRunner, opts: DriverOpti
     err.push(encoder.encode(`eka: clang found no temp directory: mount a writable directory at /tmp (or set TMPDIR to one) for the driver's temp files\n`));
     return { exitCode: 1, stdout: out.bytes(), stderr: err.bytes(), jobs: [] };
   }
+  // Like clang's driver, a failed job skips only the jobs that consume its output (the link), so
+  // `clang -c a.c b.c` still reports b.c's diagnostics when a.c fails.
   const ran: string[][] = [];
+  const failedOutputs = new Set<string>();
+  let exitCode = 0;
   for (const job of plan.jobs) {
+    if (job.some((a) => failedOutputs.has(a))) continue;
     ran.push(job);
     const r = await run(job);
     out.push(r.stdout);
     err.push(r.stderr);
-    if (r.exitCode !== 0) return { exitCode: r.exitCode, stdout: out.bytes(), stderr: err.bytes(), jobs: ran };
+    if (r.exitCode !== 0) {
+      if (exitCode === 0) exitCode = r.exitCode;
+      const o = job[job.indexOf("-o") + 1];
+      if (o !== undefined && job.includes("-o")) failedOutputs.add(o);
+      else break;
+    }
   }
-  return { exitCode: 0, stdout: out.bytes(), stderr: err.bytes(), jobs: ran };
+  return { exitCode, stdout: out.bytes(), stderr: err.bytes(), jobs: ran };
 }
 
 /**

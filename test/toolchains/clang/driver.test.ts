@@ -11,21 +11,24 @@ describe("clang driver emulation", () => {
     expect(parseJobLine(' "wasm-ld" "-m" "wasm32" "-o" "x.wasm"')).toEqual(["wasm-ld", "-m", "wasm32", "-o", "x.wasm"]);
   });
 
-  it("runs each planned job in turn and stops at the first failure, passing its status through", async () => {
+  it("runs each planned job in turn, skips the link after a failed compile, passes the status through", async () => {
     const seen: string[][] = [];
     const run: ToolRunner = async (argv) => {
       seen.push(argv);
       if (argv[1] === "-###") {
-        const text = 'clang version 22\nTarget: wasm32\n "" "clang" "-cc1" "-o" "/tmp/a.o" "a.c"\n "" "clang" "-cc1" "-o" "/tmp/b.o" "b.c"\n "wasm-ld" "/tmp/a.o" "/tmp/b.o"\n';
+        const text =
+          'clang version 22\nTarget: wasm32\n "" "clang" "-cc1" "-o" "/tmp/a.o" "a.c"\n "" "clang" "-cc1" "-o" "/tmp/b.o" "b.c"\n' +
+          ' "" "clang" "-cc1" "-o" "/tmp/c.o" "c.c"\n "wasm-ld" "/tmp/a.o" "/tmp/b.o" "/tmp/c.o"\n';
         return { exitCode: 0, stdout: new Uint8Array(), stderr: enc.encode(text) };
       }
       const failing = argv.includes("b.c");
       return { exitCode: failing ? 1 : 0, stdout: new Uint8Array(), stderr: enc.encode(failing ? "b.c:1:1: error: boom\n" : "") };
     };
-    const r = await runClang(["a.c", "b.c"], run);
+    const r = await runClang(["a.c", "b.c", "c.c"], run);
     expect(r.exitCode).toBe(1);
     expect(new TextDecoder().decode(r.stderr)).toBe("b.c:1:1: error: boom\n");
-    expect(seen.map((a) => a[0])).toEqual(["clang", "clang", "clang"]);
+    // c.c still compiles (its diagnostics would show); the link, which needs b.o, does not run.
+    expect(seen.map((a) => a.filter((x) => x.endsWith(".c")).join(" "))).toEqual(["a.c b.c c.c", "a.c", "b.c", "c.c"]);
     // eka's default target features are appended to compile jobs only.
     expect(seen[1]?.slice(-2)).toEqual(["-target-feature", "-extended-const"]);
   });
