@@ -99,6 +99,8 @@ export class MemoryFS implements FileSystem {
     if (!node) throw new FsError("NOENT", `'${from}' does not exist`);
     const existing = toParent.entries.get(baseName(to));
     if (existing === node) return;
+    // Onto its own ancestor (which cannot be empty): Linux checks this before the kinds.
+    if (from.startsWith(to + "/")) throw new FsError("NOTEMPTY", `'${to}' contains '${from}'`);
     if (node.kind === "dir") {
       // A directory may not move into itself or below itself.
       for (let d: DirNode | undefined = toParent; d; d = d.parent) {
@@ -141,11 +143,12 @@ export class MemoryFS implements FileSystem {
   }
 
   link(existing: string, path: string): void {
+    // Errors in the order POSIX systems check them: source, target parent, target, kind.
     const node = this.lookup(existing);
-    if (node.kind === "dir") throw new FsError("PERM", `cannot hard-link directory '${existing}'`);
     const parent = this.dir(parentOf(path));
     const name = baseName(path);
     if (path === "" || parent.entries.has(name)) throw new FsError("EXIST", `'${path}' exists`);
+    if (node.kind === "dir") throw new FsError("PERM", `cannot hard-link directory '${existing}'`);
     this.link1(parent, name, node);
     node.ctime = this.now();
   }

@@ -43,6 +43,8 @@ export class NodeDirFS implements FileSystem {
   }
 
   readdir(path: string): DirEntry[] {
+    // readdir(3) would follow a final symlink; the interface never follows one.
+    if (this.stat(path).kind !== "dir") throw new FsError("NOTDIR", `'${path}' is not a directory`);
     return call(path, () =>
       nfs.readdirSync(this.host(path), { withFileTypes: true }).map((d) => {
         let ino = 0n;
@@ -106,7 +108,9 @@ export class NodeDirFS implements FileSystem {
   setExecutable(path: string, executable: boolean): void {
     this.guard(path);
     call(path, () => {
-      const mode = nfs.lstatSync(this.host(path)).mode;
+      const st = nfs.lstatSync(this.host(path));
+      if (st.isSymbolicLink()) return;
+      const mode = st.mode;
       nfs.chmodSync(this.host(path), executable ? mode | 0o111 : mode & ~0o111);
     });
   }

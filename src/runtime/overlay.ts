@@ -11,6 +11,8 @@ export class OverlayFS implements FileSystem {
   readonly readonly = false;
   private readonly whiteouts = new Set<string>();
   private readonly opaque = new Set<string>();
+  /** Merged directory link counts; cleared by every mutation (the lower layer never changes). */
+  private readonly links = new Map<string, number>();
 
   constructor(
     readonly lower: FileSystem,
@@ -19,14 +21,17 @@ export class OverlayFS implements FileSystem {
 
   stat(path: string): Stat {
     const up = this.upperStat(path);
-    if (up) return { ...up, ino: up.ino * 2n + 1n };
-    const low = this.lowerStat(path);
-    if (!low) throw new FsError("NOENT", `'${path}' does not exist`);
-    return { ...low, ino: low.ino * 2n };
+    const st = up ? { ...up, ino: up.ino * 2n + 1n } : this.lowerStat(path);
+    if (!st) throw this.missing(path);
+    if (!up) st.ino = st.ino * 2n;
+    // A merged directory's link count counts the subdirectories of both layers.
+    if (st.kind === "dir") st.nlink = this.dirLinks(path);
+    return st;
   }
 
   readdir(path: string): DirEntry[] {
-    const st = this.stat(path);
+    const st = this.upperStat(path) ?? this.lowerStat(path);
+    if (!st) throw this.missing(path);
     if (st.kind !== "dir") throw new FsError("NOTDIR", `'${path}' is not a directory`);
     const out = new Map<string, DirEntry>();
     if (this.upperStat(path)?.kind === "dir") {
@@ -49,12 +54,16 @@ export class OverlayFS implements FileSystem {
       this.copyUp(path);
       return this.upper.open(path, opts);
     }
-    if (!opts.create) throw new FsError("NOENT", `'${path}' does not exist`);
+    if (!opts.create) throw this.missing(path);
     this.prepareCreate(path);
     return this.upper.open(path, opts);
   }
 
   mkdir(path: string): void {
+    this.mutate(() => this.mkdir1(path));
+  }
+
+  private mkdir1(path: string): void {
     if (this.exists(path)) throw new FsError("EXIST", `'${path}' exists`);
     const wasDeleted = this.prepareCreate(path);
     this.upper.mkdir(path);
@@ -62,6 +71,10 @@ export class OverlayFS implements FileSystem {
   }
 
   rmdir(path: string): void {
+    this.mutate(() => this.rmdir1(path));
+  }
+
+  private rmdir1(path: string): void {
     const st = this.stat(path);
     if (st.kind !== "dir") throw new FsError("NOTDIR", `'${path}' is not a directory`);
     if (path === "") throw new FsError("BUSY", "cannot remove the root directory");
@@ -70,18 +83,32 @@ export class OverlayFS implements FileSystem {
   }
 
   unlink(path: string): void {
+    this.mutate(() => this.unlink1(path));
+  }
+
+  private unlink1(path: string): void {
     const st = this.stat(path);
     if (st.kind === "dir") throw new FsError("ISDIR", `'${path}' is a directory`);
     this.remove(path, false);
   }
 
   rename(from: string, to: string): void {
+    this.mutate(() => this.rename1(from, to));
+  }
+
+  private rename1(from: string, to: string): void {
+    // Both parents first, then the source: the order rename(2) reports errors in.
+    for (const parent of [parentOf(from), parentOf(to)]) {
+      if (this.stat(parent).kind !== "dir") throw new FsError("NOTDIR", `'${parent}' is not a directory`);
+    }
     const src = this.stat(from);
     if (from === to) return;
     if (src.kind === "dir" && (to + "/").startsWith(from + "/")) throw new FsError("INVAL", `cannot move '${from}' into itself`);
-    if (!this.exists(parentOf(to))) throw new FsError("NOENT", `'${parentOf(to)}' does not exist`);
+    if (from.startsWith(to + "/")) throw new FsError("NOTEMPTY", `'${to}' contains '${from}'`);
     if (this.exists(to)) {
       const dst = this.stat(to);
+      // Two names of one file: rename(2) does nothing.
+      if (dst.ino === src.ino && dst.kind !== "dir") return;
       if (dst.kind === "dir") {
         if (src.kind !== "dir") throw new FsError("ISDIR", `'${to}' is a directory`);
         if (this.readdir(to).length) throw new FsError("NOTEMPTY", `'${to}' is not empty`);
@@ -100,6 +127,10 @@ export class OverlayFS implements FileSystem {
   }
 
   symlink(target: string, path: string): void {
+    this.mutate(() => this.symlink1(target, path));
+  }
+
+  private symlink1(target: string, path: string): void {
     if (this.exists(path)) throw new FsError("EXIST", `'${path}' exists`);
     this.prepareCreate(path);
     this.upper.symlink(target, path);
@@ -108,13 +139,19 @@ export class OverlayFS implements FileSystem {
   readlink(path: string): string {
     if (this.upperStat(path)) return this.upper.readlink(path);
     if (this.lowerStat(path)) return this.lower.readlink(path);
-    throw new FsError("NOENT", `'${path}' does not exist`);
+    throw this.missing(path);
   }
 
   link(existing: string, path: string): void {
+    this.mutate(() => this.link1(existing, path));
+  }
+
+  private link1(existing: string, path: string): void {
     const st = this.stat(existing);
-    if (st.kind === "dir") throw new FsError("PERM", `cannot hard-link directory '${existing}'`);
+    const parent = this.stat(parentOf(path));
+    if (parent.kind !== "dir") throw new FsError("NOTDIR", `'${parentOf(path)}' is not a directory`);
     if (this.exists(path)) throw new FsError("EXIST", `'${path}' exists`);
+    if (st.kind === "dir") throw new FsError("PERM", `cannot hard-link directory '${existing}'`);
     this.copyUp(existing);
     this.prepareCreate(path);
     this.upper.link(existing, path);
@@ -130,6 +167,30 @@ export class OverlayFS implements FileSystem {
     this.stat(path);
     this.copyUp(path);
     this.upper.setExecutable?.(path, executable);
+  }
+
+  /** The error for a path that exists in neither layer: NOTDIR when a parent is not a directory. */
+  private missing(path: string): FsError {
+    if (path !== "" && this.stat(parentOf(path)).kind !== "dir") return new FsError("NOTDIR", `'${parentOf(path)}' is not a directory`);
+    return new FsError("NOENT", `'${path}' does not exist`);
+  }
+
+  /** Runs a mutation; merged link counts read during or before it are dropped after it. */
+  private mutate(f: () => void): void {
+    try {
+      f();
+    } finally {
+      this.links.clear();
+    }
+  }
+
+  private dirLinks(path: string): number {
+    let n = this.links.get(path);
+    if (n === undefined) {
+      n = 2 + this.readdir(path).filter((e) => e.kind === "dir").length;
+      this.links.set(path, n);
+    }
+    return n;
   }
 
   private exists(path: string): boolean {
@@ -151,13 +212,18 @@ export class OverlayFS implements FileSystem {
     return statOrNull(this.lower, path);
   }
 
-  /** Makes the parent of `path` an upper directory and drops a whiteout at `path`; says if there was one. */
+  /**
+   * Makes the parent of `path` an upper directory and drops a whiteout at `path`; says if there
+   * was one. The new entry then hides whatever the lower layer has below `path` (opaque).
+   */
   private prepareCreate(path: string): boolean {
     const parent = parentOf(path);
     const pst = this.stat(parent);
     if (pst.kind !== "dir") throw new FsError("NOTDIR", `'${parent}' is not a directory`);
     this.copyUp(parent);
-    return this.whiteouts.delete(path);
+    const deleted = this.whiteouts.delete(path);
+    if (deleted) this.opaque.add(path);
+    return deleted;
   }
 
   private remove(path: string, dir: boolean): void {

@@ -475,9 +475,9 @@ export class WasiHost {
         const to = self.resolvePath(self.dirFd(nfd, Rights.PATH_LINK_TARGET), self.str(nptr, nlen), false);
         if (from.fs !== to.fs) return Errno.XDEV;
         const st = from.fs.stat(from.path);
+        if (self.lstatOrNull(to.fs, to.path)) return Errno.EXIST;
         if (st.kind === "dir") return Errno.PERM;
         if (from.dirOnly) return Errno.NOTDIR;
-        if (self.lstatOrNull(to.fs, to.path)) return Errno.EXIST;
         if (to.dirOnly) return Errno.NOENT;
         to.fs.link(from.path, to.path);
         return 0;
