@@ -58,8 +58,9 @@ export async function run(): Promise<void> {
 
     const n = 15;
     const nodeMs = timeSpawn(["-e", "0"], env, n);
+    const versionMs = timeSpawn(["bin/eka.js", "--version"], env, n);
     const ekaMs = timeSpawn(["bin/eka.js", "build", app], env, n);
-    console.log(`  whole process, median of ${n}: node -e 0 ${nodeMs.toFixed(1)} ms | eka build (no-op, ${LIBS + 1} atoms) ${ekaMs.toFixed(1)} ms | ratio ${(ekaMs / nodeMs).toFixed(2)}x, eka's own share ≈ ${(ekaMs - nodeMs).toFixed(1)} ms`);
+    console.log(`  whole process, median of ${n}: node -e 0 ${nodeMs.toFixed(1)} ms | eka --version ${versionMs.toFixed(1)} ms | eka build (no-op, ${LIBS + 1} atoms) ${ekaMs.toFixed(1)} ms | ratio to node -e 0 ${(ekaMs / nodeMs).toFixed(2)}x, eka's own share ≈ ${(ekaMs - nodeMs).toFixed(1)} ms`);
 
     process.env.EKA_STORE = env.EKA_STORE;
     process.env.EKA_CACHE = env.EKA_CACHE;
