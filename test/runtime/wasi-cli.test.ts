@@ -31,6 +31,7 @@ describe("eka wasi run", () => {
     const ok = eka(["run", "--env", "A=1", "--env", "INHERITED", "--env", "UNSET_HERE", probe, "--", "args", "-x"], { env: { INHERITED: "yes" } });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toBe(`arg0=${probe}\narg1=args\narg2=-x\nenv=A=1\nenv=INHERITED=yes\n`);
+    expect(eka(["run", "--argv0", "clang", probe, "args"]).stdout).toBe("arg0=clang\narg1=args\n");
   });
   it("maps --dir HOST::GUEST, and --dir . makes relative paths work", () => {
     writeFileSync(join(dir, "data.txt"), "from the host");

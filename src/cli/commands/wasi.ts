@@ -21,6 +21,8 @@ Options (before FILE.wasm; everything after it goes to the program):
   --readonly-dir HOST[::GUEST]  The same, read-only.
   --env K=V            Set an environment variable for the program (repeatable); '--env K'
                        passes eka's own K, if set. The program sees no other variables.
+  --argv0 NAME         The program's argv[0] (default: FILE.wasm as given); multi-call
+                       binaries such as the seed pick their tool by it.
   --deterministic      Clocks start at SOURCE_DATE_EPOCH (from eka's environment, default 0)
                        and advance 1 µs per reading; random bytes come from a fixed seed.
   -h, --help           Show this help.
@@ -29,12 +31,14 @@ Examples:
   eka wasi run hello.wasm
   eka wasi run --dir . --env LANG=C tool.wasm -- -o out.txt in.txt
   eka wasi run --dir /tmp/data::/data sqlite-driver.wasm /data/db.sqlite
+  eka wasi run --argv0 clang node_modules/@yowasp/clang/gen/llvm.core.wasm --version
 `;
 
 const options = {
   dir: { type: "string", multiple: true },
   "readonly-dir": { type: "string", multiple: true },
   env: { type: "string", multiple: true },
+  argv0: { type: "string" },
   deterministic: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
@@ -90,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new EkaError("E_USAGE", `SOURCE_DATE_EPOCH='${epoch}' is not a whole number of seconds`);
   }
   const result = await runWasi(module, {
-    args: [file, ...guestArgs],
+    args: [values.argv0 ?? file, ...guestArgs],
     env,
     preopens,
     stdin: readStdin,
