@@ -60,15 +60,20 @@ export function planHostPaths(args: string[], cwd: string, cwdEntries: ReadonlyS
     else tops.add(top);
   };
 
+  // Macro definitions are values, not paths: `-DDIR=/opt/x` and the word after `-D` stay as typed.
+  const literal = args.map((a, i) => /^-[DU]/.test(a) || args[i - 1] === "-D" || args[i - 1] === "-U");
+  const each = (f: (a: string) => string, list: string[]): string[] => list.map((a, i) => (literal[i] ? a : f(a)));
+  const noteAll = (list: string[]): void => list.forEach((a, i) => literal[i] || note(a));
+
   // Pass 1: climbing paths become absolute; collect top-level directories of absolute paths.
-  let out = args.map((a) => rewrite(a, new Set()));
-  for (const a of out) note(a);
+  let out = each((a) => rewrite(a, new Set()), args);
+  noteAll(out);
   // The current directory itself lives under a top-level directory; relative paths that clash
   // with a mounted name are rewritten under it, which may add that directory.
   const clash = new Set([...tops].filter((t) => cwdEntries.has(t)));
   if (clash.size) {
-    out = out.map((a) => rewrite(a, clash));
-    for (const a of out) note(a);
+    out = each((a) => rewrite(a, clash), out);
+    noteAll(out);
   }
   return { args: out, topDirs: [...tops].sort().map((t) => "/" + t), shadowed };
 }

@@ -30,6 +30,12 @@ describe("planHostPaths (eka cc's view of the host)", () => {
     expect(p.topDirs).toEqual(["/tmp", "/work"]);
   });
 
+  it("leaves macro definitions alone", () => {
+    const p = planHostPaths(["-DDIR=/opt/x", "-D", "UP=../y", "-UZ", "a.c"], "/work/p", new Set(["opt"]));
+    expect(p.args).toEqual(["-DDIR=/opt/x", "-D", "UP=../y", "-UZ", "a.c"]);
+    expect(p.topDirs).toEqual([]);
+  });
+
   it("needs no extra mounts when the current directory is the host root", () => {
     expect(planHostPaths(["/a/b.c", "c.c"], "/", none)).toEqual({ args: ["/a/b.c", "c.c"], topDirs: [], shadowed: [] });
   });
