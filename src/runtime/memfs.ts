@@ -165,8 +165,14 @@ export class MemoryFS implements FileSystem {
   /** Grows `file`'s buffer to hold at least `need` bytes, geometrically. */
   reserve(file: FileNode, need: number): void {
     if (need <= file.data.length) return;
-    const cap = Math.max(need, file.data.length * 2, 64);
-    const next = new Uint8Array(cap);
+    if (need > MAX_FILE_BYTES) throw new FsError("FBIG", `a file of ${need} bytes is larger than MemoryFS allows (${MAX_FILE_BYTES})`);
+    const cap = Math.min(Math.max(need, file.data.length * 2, 64), MAX_FILE_BYTES);
+    let next: Uint8Array;
+    try {
+      next = new Uint8Array(cap);
+    } catch {
+      throw new FsError("NOSPC", `cannot allocate ${cap} bytes for a file`);
+    }
     next.set(file.data.subarray(0, file.length));
     this.bytesCopied += file.length;
     file.data = next;
@@ -307,6 +313,8 @@ interface SymlinkNode extends NodeBase {
 type Node = FileNode | DirNode | SymlinkNode;
 
 const EMPTY = new Uint8Array(0);
+/** One buffer per file: the largest typed array every JS engine allows is about 2 GiB. */
+const MAX_FILE_BYTES = 2 ** 31 - 1;
 const textEncoder = new TextEncoder();
 
 function statOf(n: Node): Stat {
