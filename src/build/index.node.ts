@@ -3,6 +3,7 @@
  * directories as sandboxes, sources from disk/http/git, and build state (action cache, logs,
  * locks) in the store's directory for file stores.
  */
+import { join } from "node:path";
 import { fileBackendOf } from "../store/open.node.ts";
 import type { Store } from "../store/store.ts";
 import { storePathOf as storePathOfRoot } from "../ir/pid.ts";
@@ -46,7 +47,11 @@ export async function nodeBuildHost(store: Store, opts: NodeHostOptions = {}): P
       runner = new PoolRunner(opts.workers === undefined ? defaultPool() : poolOf(WorkerPool, opts.workers), opts.timeoutMs);
     }
   }
-  return { runner, sandboxes: new NodeSandboxHost(), sources: nodeSourceHost(opts.baseDir), state: buildStateFor(store) };
+  // File stores keep sandboxes in <store>/builds, where a later build sweeps what a killed one left.
+  const fb = fileBackendOf(store.backend);
+  const sandboxes = new NodeSandboxHost(fb ? join(fb.root, "builds") : undefined);
+  if (fb) sandboxes.sweepStale();
+  return { runner, sandboxes, sources: nodeSourceHost(opts.baseDir), state: buildStateFor(store) };
 }
 
 const pools = new Map<number, InstanceType<typeof import("../runtime/pool.node.ts").WorkerPool>>();

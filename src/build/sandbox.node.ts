@@ -46,10 +46,28 @@ const exported = new Map<string, string>();
 let exportRoot: string | undefined;
 
 export class NodeSandboxHost implements SandboxHost {
-  constructor(private readonly base = tmpdir()) {}
+  /**
+   * `base` holds the work directories, named with this process's id so that a later build can
+   * remove those a killed process left behind (sweepStale).
+   */
+  constructor(private readonly base = tmpdir()) {
+    fs.mkdirSync(base, { recursive: true });
+  }
 
   workDir(label: string): WorkDir {
-    return new HostWorkDir(fs.mkdtempSync(path.join(this.base, `eka-${label}-`)));
+    return new HostWorkDir(fs.mkdtempSync(path.join(this.base, `eka-${label}-${process.pid}-`)));
+  }
+
+  /** Removes work directories of processes that no longer run (kill -9, power loss). */
+  sweepStale(): number {
+    let removed = 0;
+    for (const name of fs.readdirSync(this.base)) {
+      const m = /^eka-[a-z]+-(\d+)-/.exec(name);
+      if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+      fs.rmSync(path.join(this.base, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
   }
 
   inputMount(store: Store, storePath: string, sub = "", guest = storePath): Mount {
@@ -85,4 +103,13 @@ function exportTo(tree: TreeReader, rel: string, host: string): void {
     for (const n of tree.readdir(rel)) exportTo(tree, `${rel}/${n}`, path.join(host, n));
   } else if (st.kind === "symlink") fs.symlinkSync(tree.readlink(rel), host);
   else fs.writeFileSync(host, tree.readFile(rel), { mode: st.executable ? 0o555 : 0o444 });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ESRCH";
+  }
 }

@@ -7,7 +7,7 @@ import { driverTemplates } from "../../src/build/execute.ts";
 import type { BuildHost, ProgressEvent } from "../../src/build/index.ts";
 import { isEkaError } from "../../src/errors.ts";
 import { initIR, pidOf, storePathOf, type PackageIR } from "../../src/ir/index.ts";
-import { openStore, type Store } from "../../src/store/open.node.ts";
+import { openStore, removeReadOnlyTree, type Store } from "../../src/store/open.node.ts";
 import { cPackage, tempDir, writeSources } from "./helpers.ts";
 
 let dir = "";
@@ -48,7 +48,11 @@ beforeAll(async () => {
   seed = await ensureSeed(store);
   host = await nodeBuildHost(store, { workers: 0, baseDir: dir });
 });
-afterAll(() => store?.close());
+afterAll(() => {
+  store?.close();
+  // Store checkouts are read-only; this helper makes them writable before removing.
+  if (dir) removeReadOnlyTree(dir);
+});
 
 let libIR: PackageIR;
 let appIR: PackageIR;
@@ -178,9 +182,12 @@ describe("concurrency and crashes", () => {
     const fresh = await openStore(join(dir, "store"));
     expect(fresh.has(storePathOf(ir))).toBe(false);
     expect(existsSync(join(dir, "store", "locks", pidOf(ir)))).toBe(true);
-    const [res] = await buildGraph([ir], { store: fresh, host });
+    expect(readdirSync(join(dir, "store", "builds")).some((n) => n.includes(`-${p.pid}-`))).toBe(true);
+    const [res] = await buildGraph([ir], { store: fresh, host: await nodeBuildHost(fresh, { workers: 0 }) });
     expect(res?.built).toBe(true);
     expect(readdirSync(join(dir, "store", "locks"))).not.toContain(pidOf(ir));
+    // The killed process's sandbox directories were swept by the next build host.
+    expect(readdirSync(join(dir, "store", "builds")).some((n) => n.includes(`-${p.pid}-`))).toBe(false);
   }, 180_000);
 });
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildGraph, ensureSeed, nodeBuildHost, runProgram } from "../../src/build/index.node.ts";
 import { initIR, storePathOf } from "../../src/ir/index.ts";
-import { openStore, type Store } from "../../src/store/open.node.ts";
+import { openStore, removeReadOnlyTree, type Store } from "../../src/store/open.node.ts";
 import { cPackage, tempDir, writeSources } from "./helpers.ts";
 
 export const SQLITE_DIR = join(__dirname, "../../node_modules/better-sqlite3/deps/sqlite3");
@@ -40,7 +40,11 @@ beforeAll(async () => {
   dir = tempDir("sqlite-test");
   store = await openStore(join(dir, "store"));
 });
-afterAll(() => store?.close());
+afterAll(() => {
+  store?.close();
+  // Store checkouts are read-only; this helper makes them writable before removing.
+  if (dir) removeReadOnlyTree(dir);
+});
 
 it("builds the SQLite amalgamation and a driver, then runs queries", async () => {
   const seed = await ensureSeed(store);
