@@ -78,6 +78,18 @@ describe("eka wasi run", () => {
     expect(seen[0]?.[0]).toBe("first\n");
     expect(exitAt - (seen[0]?.[1] ?? exitAt)).toBeGreaterThan(1000);
   });
+  it("a closed pipe ends the program like SIGPIPE (status 141), not with a host error", async () => {
+    const w = await wabtInit();
+    const src = `(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1) (data (i32.const 16) "y\\n")
+      (func (export "_start") (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 2))
+        (loop $l (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))) (br $l))))`;
+    writeFileSync(join(dir, "yes.wasm"), w.parseWat("y.wat", src).toBinary({}).buffer);
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${EKA}" wasi run yes.wasm | head -2; echo "status=\${PIPESTATUS[0]}" >&2`], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    expect(r.stdout).toBe("y\ny\n");
+    expect(r.stderr.trim()).toBe("status=141");
+  });
   it("--deterministic gives the same clocks and random bytes every run", () => {
     const env = { SOURCE_DATE_EPOCH: "1000000000" };
     const a = eka(["run", "--deterministic", probe, "misc"], { env });

@@ -142,7 +142,10 @@ function writeAll(fd: number, b: Uint8Array): void {
     try {
       off += writeSync(fd, b, off, b.length - off);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      // The reader went away (`eka wasi run … | head`): end like a process killed by SIGPIPE.
+      if (code === "EPIPE") process.exit(128 + 13);
+      if (code !== "EAGAIN") throw e;
       pause();
     }
   }
