@@ -67,6 +67,9 @@ export function inputNodes(ir: PackageIR): PackageIR[] {
   return Object.values(ir.inputs).filter((v: InputRef): v is PackageIR => typeof v !== "string");
 }
 
+/** Steps the builder performs itself, in TypeScript. */
+export const BUILTIN_TOOLS = ["builtin:copy"];
+
 const NAME_RE = /^[A-Za-z0-9+_?=][A-Za-z0-9+\-._?=]*$/;
 
 /** Checks the shape an IR must have to be built; throws E_IR naming the package and field. */
@@ -92,6 +95,9 @@ export function validateIR(ir: PackageIR): void {
     if (ids.has(st.id)) fail(`two steps have the id '${st.id}'`);
     ids.add(st.id);
     if (st.args.length === 0) fail(`step '${st.id}' has no args (argv[0] is required)`);
+    if (st.tool.startsWith("builtin:") ? !BUILTIN_TOOLS.includes(st.tool) : st.tool.startsWith("seed:") ? !("seed" in ir.inputs) : !st.tool.startsWith("/")) {
+      fail(`step '${st.id}': tool '${st.tool}' must be seed:llvm (with a 'seed' input), ${BUILTIN_TOOLS.join(", ")}, or an absolute guest path of a .wasm file`);
+    }
   }
   for (const st of ir.steps) {
     for (const d of st.deps ?? []) if (!ids.has(d)) fail(`step '${st.id}' depends on unknown step '${d}'`);

@@ -66,6 +66,8 @@ describe("pid", () => {
       expect(isEkaError(e, "E_IR")).toBe(true);
       expect(String(e)).toMatch(/source 'src'/);
     }
-    expect(() => validateIR(lib({ steps: [{ id: "a", tool: "seed:llvm", args: ["x"], deps: ["nope"] }] }))).toThrow(/unknown step 'nope'/);
+    expect(() => validateIR(lib({ steps: [{ id: "a", tool: "builtin:copy", args: ["x"], deps: ["nope"] }] }))).toThrow(/unknown step 'nope'/);
+    expect(() => validateIR(lib({ steps: [{ id: "a", tool: "seed:llvm", args: ["clang"] }] }))).toThrow(/with a 'seed' input/);
+    expect(() => validateIR(lib({ inputs: { seed: "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-seed" }, steps: [{ id: "a", tool: "builtin:rm", args: ["rm"] }] }))).toThrow(/builtin:copy/);
   });
 });
