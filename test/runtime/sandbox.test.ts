@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Errno, MemoryFS, OverlayFS, ReadOnlyFS, type FileSystem } from "../../src/runtime/index.ts";
+import { Errno, MemoryFS, OverlayFS, ReadOnlyFS, writeFile, type FileSystem } from "../../src/runtime/index.ts";
 import { NodeDirFS } from "../../src/runtime/nodefs.node.ts";
 import { WasiHost } from "../../src/runtime/wasi.ts";
 import { probeModule, runProbe, wat } from "./helpers.ts";
@@ -50,6 +50,18 @@ describe.each([
     expect(got).toEqual(expected);
     expect(readFileSync(join(root, "outside.txt"), "utf8")).toBe("secret");
     for (const f of ["stolen.txt", "linked.txt", "newdir", "evil"]) expect(existsSync(join(root, f))).toBe(false);
+  });
+});
+
+describe("a preopen of a subdirectory", () => {
+  it("confines to that subdirectory, not to its file system's root", async () => {
+    const fs = new MemoryFS();
+    writeFile(fs, "outside.txt", new TextEncoder().encode("secret"));
+    fs.mkdir("inner");
+    const r = await runProbe(["escape"], fs, undefined, { preopens: [{ guest: "/sb", fs, path: "inner" }, { guest: "/other", fs: new MemoryFS() }] });
+    const got = Object.fromEntries(Object.keys(expected).map((k) => [k, Number(r.values[k])]));
+    expect(got).toEqual(expected);
+    expect(fs.stat("inner/sub/in.txt").kind).toBe("file");
   });
 });
 
