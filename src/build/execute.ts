@@ -103,13 +103,13 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
         return [g, digestMatches(at.dir.reader(), rel)];
       });
       const key = actionKey({ tool: toolId, args, env: stepEnv, cwd, inputs, outputs }, outPath);
-      ctx.onProgress?.({ type: "step-start", storePath, stepId: step.id, stepsDone, stepsTotal });
-      const t0 = Date.now();
+      let t0 = Date.now();
       // A step that declares no outputs can't be restored from the cache, so it always runs.
       const cacheable = !ctx.fresh && outputs.length > 0;
       const hit = cacheable ? ctx.state.getAction(key) : null;
       const cached = hit !== null && restoreOutputs(ctx.store, hit, outputs, locate);
       if (cached) {
+        ctx.onProgress?.({ type: "step-start", storePath, stepId: step.id, stepsDone, stepsTotal });
         stepsCached++;
         log.push(`== step ${step.id} (cached action ${key.slice(0, 16)})`);
       } else {
@@ -124,6 +124,9 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
         const r = await ctx.slots.with(() => {
           // Checked again here: the wait for a slot may have outlasted a Ctrl-C.
           if (ctx.signal?.aborted) throw new EkaError("E_ABORTED", "build aborted");
+          // Announced once it holds a slot, so "running" means running, not queued.
+          ctx.onProgress?.({ type: "step-start", storePath, stepId: step.id, stepsDone, stepsTotal });
+          t0 = Date.now();
           return runTool(ctx, step, args, stepEnv, cwd, mounts, seed, locate);
         });
         tmp.dispose();

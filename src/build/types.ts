@@ -5,7 +5,11 @@ import type { SandboxHost } from "./sandbox.ts";
 import type { SourceHost } from "./sources.ts";
 import type { BuildState } from "./state.ts";
 
-/** Progress the CLI renders; events of different packages interleave. */
+/**
+ * Progress the CLI renders; events of different packages interleave. `step-start` comes when a
+ * step holds a slot (or is restored from the action cache), so the steps between a `step-start`
+ * and its `step-done` are the ones running; `ms` counts from then.
+ */
 export type ProgressEvent =
   | { type: "plan"; packagesTotal: number; packagesToBuild: number }
   | { type: "package-start"; storePath: string; name: string; stepsTotal: number }
