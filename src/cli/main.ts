@@ -29,7 +29,12 @@ const commands: Record<string, () => Promise<CommandModule>> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const global = takeGlobalOptions(argv);
+  if (typeof global === "string") {
+    process.stderr.write(`eka: ${global}\n`);
+    return 2;
+  }
+  const [name, ...rest] = global;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(await usage());
     return name === undefined ? 2 : 0;
@@ -72,8 +77,30 @@ async function usage(): Promise<string> {
     }
     lines.push(`  ${name.padEnd(10)} ${summary}`);
   }
-  lines.push("", "Run 'eka <command> --help' for a command's options.", "");
+  lines.push(
+    "",
+    "Global options (before the command):",
+    "  --store ADDRESS   the store to use (memory:, file:///dir); default $EKA_STORE, else ~/.local/share/eka/store",
+    "",
+    "Run 'eka <command> --help' for a command's options.",
+    "",
+  );
   return lines.join("\n");
+}
+
+/**
+ * `--store ADDRESS` before the command applies to every command: it becomes `EKA_STORE`, which
+ * every command that opens a store reads.
+ */
+function takeGlobalOptions(argv: string[]): string[] | string {
+  const out = [...argv];
+  while (out[0] === "--store" || out[0]?.startsWith("--store=")) {
+    const flag = out.shift() as string;
+    const value = flag.includes("=") ? flag.slice(flag.indexOf("=") + 1) : out.shift();
+    if (!value) return "--store needs an address, e.g. --store memory: or --store file:///path/to/store";
+    process.env.EKA_STORE = value;
+  }
+  return out;
 }
 
 function suggest(name: string): string {
