@@ -84,7 +84,7 @@ function ekaOptionCount(argv: string[]): number {
 async function runSeedTool(k: Kind, args: string[], json: boolean): Promise<number> {
   const t0 = performance.now();
   const cwd = process.cwd();
-  const plan = planHostPaths(args, cwd, new Set(safeReaddir(cwd)));
+  const plan = planHostPaths(args, cwd, new Set(safeReaddir(cwd)), ["usr", TMP_DIR.slice(1)]);
   const mounts: Mount[] = [{ guest: "/", fs: hostFS(cwd) }];
   // A top-level name that is not a host directory stays unmounted: the tool reports the missing
   // file itself, as it would natively.

@@ -26,9 +26,10 @@ const JOINED = /^(-(?:I|L|o|F|isystem|iquote|idirafter|include|imacros|MF|MT|MQ|
 
 /**
  * Rewrites `args` for a guest whose root is `cwd` (an absolute host path); `cwdEntries` are the
- * names directly inside it (to detect clashes with mounted top-level directories).
+ * names directly inside it (to detect clashes with mounted top-level directories); `reserved` are
+ * guest top-level names always mounted over the root (the sysroot at /usr, the temp directory).
  */
-export function planHostPaths(args: string[], cwd: string, cwdEntries: ReadonlySet<string>): HostPathPlan {
+export function planHostPaths(args: string[], cwd: string, cwdEntries: ReadonlySet<string>, reserved: readonly string[] = ["usr"]): HostPathPlan {
   const tops = new Set<string>();
   const shadowed: string[] = [];
   if (cwd === "/") return { args: [...args], topDirs: [], shadowed };
@@ -36,7 +37,7 @@ export function planHostPaths(args: string[], cwd: string, cwdEntries: ReadonlyS
   const absolutize = (p: string, clash: ReadonlySet<string>): string => {
     if (p === ".." || p.startsWith("../")) return resolvePosix(cwd, p);
     const first = p.split("/")[0] ?? "";
-    if (!p.startsWith("/") && !p.startsWith("-") && clash.has(first) && p.includes("/")) return resolvePosix(cwd, p);
+    if (!p.startsWith("/") && !p.startsWith("-") && clash.has(first)) return resolvePosix(cwd, p);
     return p;
   };
   const rewrite = (arg: string, clash: ReadonlySet<string>): string => {
@@ -70,7 +71,7 @@ export function planHostPaths(args: string[], cwd: string, cwdEntries: ReadonlyS
   noteAll(out);
   // The current directory itself lives under a top-level directory; relative paths that clash
   // with a mounted name are rewritten under it, which may add that directory.
-  const clash = new Set([...tops].filter((t) => cwdEntries.has(t)));
+  const clash = new Set([...tops, ...reserved].filter((t) => cwdEntries.has(t)));
   if (clash.size) {
     out = each((a) => rewrite(a, clash), out);
     noteAll(out);

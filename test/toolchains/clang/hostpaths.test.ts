@@ -30,6 +30,12 @@ describe("planHostPaths (eka cc's view of the host)", () => {
     expect(p.topDirs).toEqual(["/tmp", "/work"]);
   });
 
+  it("keeps a local usr/ from being mistaken for the sysroot", () => {
+    const p = planHostPaths(["-Iusr/include", "-Iusr", "usr/a.c", "b.c"], "/work/p", new Set(["usr", "b.c"]));
+    expect(p.args).toEqual(["-I/work/p/usr/include", "-I/work/p/usr", "/work/p/usr/a.c", "b.c"]);
+    expect(p.topDirs).toEqual(["/work"]);
+  });
+
   it("leaves macro definitions alone", () => {
     const p = planHostPaths(["-DDIR=/opt/x", "-D", "UP=../y", "-UZ", "a.c"], "/work/p", new Set(["opt"]));
     expect(p.args).toEqual(["-DDIR=/opt/x", "-D", "UP=../y", "-UZ", "a.c"]);
