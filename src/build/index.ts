@@ -1,7 +1,7 @@
 /**
  * The builder: plan (what is missing from the store), schedule (packages and steps in dependency
  * order, in parallel), execute (steps in a sandbox through a Runner), ingest ($out into the store).
- * Core entry; Node callers use ./node.ts, which fills in the build host.
+ * Core entry; Node callers use ./index.node.ts, which fills in the build host.
  */
 export type { BuildHost, BuildOptions, BuildResult, CheckReport, ProgressEvent } from "./types.ts";
 export type { Runner, RunnableCommand, CommandOutcome, Mount } from "./runner.ts";
@@ -11,7 +11,7 @@ export type { BuildState, Lock } from "./state.ts";
 export { MemoryBuildState } from "./state.ts";
 export { buildGraph, compareTrees } from "./build.ts";
 export { plan, type Plan, type PlanNode } from "./plan.ts";
-export { fetchSource } from "./sources.ts";
+export { fetchSource, loadSource, sourceStorePath } from "./sources.ts";
 export { importSeed, seedStorePath, SEED_MODULE } from "./seed.ts";
 export { scanReferences } from "./execute.ts";
 export { MemorySandboxHost, MemoryWorkDir, WasiRunner } from "./memory-sandbox.ts";

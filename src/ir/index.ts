@@ -25,6 +25,7 @@ export {
   pidHashPart,
   storePathOf,
   validateIR,
+  BUILTIN_TOOLS,
   STORE_DIR,
 } from "./pid.ts";
 export { parseHash, formatHash, type HashAlgo, type ParsedHash } from "./hash.ts";

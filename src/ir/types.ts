@@ -43,7 +43,9 @@ export type SourceSpec =
 
 /**
  * A WASM command: `seed:llvm` or an absolute guest path of a `.wasm` file, either under an input
- * store path or produced by an earlier step of the same package (under `$out` or `/build`).
+ * store path or produced by an earlier step of the same package (under `$out` or `/build`); or
+ * `builtin:copy` (`copy [--base DIR] SRC… DSTDIR`), which the builder does itself, since a
+ * sandbox has no shell utilities to install files with.
  */
 export type ToolRef = string;
 
