@@ -48,6 +48,7 @@ async function runJob(job: PoolJob): Promise<PoolResult> {
       mounts,
       driver: job.program,
       ...(job.env ? { env: job.env } : {}),
+      ...(job.cwd !== undefined ? { cwd: job.cwd } : {}),
       ...(job.stdin ? { stdin: job.stdin } : {}),
       ...(job.deterministic ? { deterministic: deterministicOptions(job.deterministic) } : {}),
     });

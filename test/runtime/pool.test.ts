@@ -37,9 +37,11 @@ describe("WorkerPool", () => {
       pool.run({
         module: seed,
         program: "clang" as const,
+        // Relative source names, resolved in the job's cwd.
+        cwd: "/src",
         args: ["-O1", "-c", file, "-o", `/out/${file.replace(".c", ".o")}`],
         mounts: [
-          { guest: "/", kind: "host" as const, path: dir, readonly: true },
+          { guest: "/src", kind: "host" as const, path: dir, readonly: true },
           { guest: "/out", kind: "memory" as const, collect: true },
         ],
       });

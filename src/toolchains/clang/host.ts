@@ -22,6 +22,8 @@ export interface SeedRunOptions {
   tmpDir?: string;
   stdin?: Uint8Array;
   deterministic?: { epochNs?: bigint; seed?: number };
+  /** Guest working directory, inside one of the mounts (see RunOptions.cwd). */
+  cwd?: string;
 }
 
 /**
@@ -44,6 +46,7 @@ export function seedRunner(opts: SeedRunOptions): ToolRunner {
       preopens,
       ...(opts.stdin ? { stdin: opts.stdin } : {}),
       ...(opts.deterministic ? { deterministic: opts.deterministic } : {}),
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   };
