@@ -214,10 +214,12 @@ export class WasiHost {
    * THE confinement function. Resolves `raw` (a guest path relative to the directory `dir`) to a
    * path inside `dir.fs` that lies within `dir`: '..' past `dir`, absolute paths and symlinks whose
    * target (after any chain) leaves `dir` fail with NOTCAPABLE; more than 40 symlinks, LOOP.
-   * Symlinks in the middle are always followed; the last component only when `follow` (or when
-   * the path ends in '/', which also sets `dirOnly`).
+   * Symlinks in the middle are always followed. The last one: "follow" follows it, "nofollow"
+   * only when the path ends in '/' (POSIX lookup), "never" not at all (the calls that act on the
+   * name itself: mkdir, rmdir, unlink, rename, symlink, readlink, a link's new name). A path
+   * ending in '/', '.' or '..' sets `dirOnly`.
    */
-  private resolvePath(dir: DirDescriptor, raw: string, follow: boolean): Resolved {
+  private resolvePath(dir: DirDescriptor, raw: string, final: FinalLink): Resolved {
     if (raw === "") throw new FsError("NOENT", "empty path");
     if (raw.startsWith("/")) throw new FsError("NOTCAPABLE", `absolute path '${raw}'`);
     const fs = dir.fs;
@@ -238,7 +240,7 @@ export class WasiHost {
         continue;
       }
       const isLast = !pending.some((x) => x !== "" && x !== ".");
-      const mustFollow = !isLast || follow || pending.length > 0;
+      const mustFollow = !isLast || final === "follow" || (final === "nofollow" && pending.length > 0);
       const p = joinPath(dir.path, [...stack, c].join("/"));
       if (mustFollow) {
         let st: Stat;
@@ -450,20 +452,20 @@ export class WasiHost {
       },
 
       path_create_directory: (fd: number, ptr: number, len: number) => {
-        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_CREATE_DIRECTORY), self.str(ptr, len), false);
+        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_CREATE_DIRECTORY), self.str(ptr, len), "never");
         if (r.atDir) return Errno.EXIST;
         r.fs.mkdir(r.path);
         return 0;
       },
       path_filestat_get: (fd: number, flags: number, ptr: number, len: number, out: number) => {
-        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_FILESTAT_GET), self.str(ptr, len), (flags & LookupFlags.SYMLINK_FOLLOW) !== 0);
+        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_FILESTAT_GET), self.str(ptr, len), lookup(flags));
         const st = r.fs.stat(r.path);
         if (r.dirOnly && st.kind !== "dir") return Errno.NOTDIR;
         writeFilestat(m().dv, out, filestatOf(r.fs, st));
         return 0;
       },
       path_filestat_set_times: (fd: number, flags: number, ptr: number, len: number, atim: bigint, mtim: bigint, fst: number) => {
-        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_FILESTAT_SET_TIMES), self.str(ptr, len), (flags & LookupFlags.SYMLINK_FOLLOW) !== 0);
+        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_FILESTAT_SET_TIMES), self.str(ptr, len), lookup(flags));
         const [a, mt] = self.times(atim, mtim, fst);
         const st = r.fs.stat(r.path);
         if (r.dirOnly && st.kind !== "dir") return Errno.NOTDIR;
@@ -471,8 +473,8 @@ export class WasiHost {
         return 0;
       },
       path_link: (ofd: number, oflags: number, optr: number, olen: number, nfd: number, nptr: number, nlen: number) => {
-        const from = self.resolvePath(self.dirFd(ofd, Rights.PATH_LINK_SOURCE), self.str(optr, olen), (oflags & LookupFlags.SYMLINK_FOLLOW) !== 0);
-        const to = self.resolvePath(self.dirFd(nfd, Rights.PATH_LINK_TARGET), self.str(nptr, nlen), false);
+        const from = self.resolvePath(self.dirFd(ofd, Rights.PATH_LINK_SOURCE), self.str(optr, olen), lookup(oflags));
+        const to = self.resolvePath(self.dirFd(nfd, Rights.PATH_LINK_TARGET), self.str(nptr, nlen), "never");
         if (from.fs !== to.fs) return Errno.XDEV;
         const st = from.fs.stat(from.path);
         if (self.lstatOrNull(to.fs, to.path)) return Errno.EXIST;
@@ -489,7 +491,7 @@ export class WasiHost {
         return 0;
       },
       path_readlink: (fd: number, ptr: number, len: number, buf: number, bufLen: number, out: number) => {
-        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_READLINK), self.str(ptr, len), false);
+        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_READLINK), self.str(ptr, len), "never");
         if (r.dirOnly) return Errno.NOTDIR;
         const target = encoder.encode(r.fs.readlink(r.path));
         const n = Math.min(target.length, bufLen);
@@ -498,7 +500,7 @@ export class WasiHost {
         return 0;
       },
       path_remove_directory: (fd: number, ptr: number, len: number) => {
-        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_REMOVE_DIRECTORY), self.str(ptr, len), false);
+        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_REMOVE_DIRECTORY), self.str(ptr, len), "never");
         if (r.atDir) return Errno.INVAL;
         const st = r.fs.stat(r.path);
         if (st.kind !== "dir") return Errno.NOTDIR;
@@ -506,8 +508,8 @@ export class WasiHost {
         return 0;
       },
       path_rename: (ofd: number, optr: number, olen: number, nfd: number, nptr: number, nlen: number) => {
-        const from = self.resolvePath(self.dirFd(ofd, Rights.PATH_RENAME_SOURCE), self.str(optr, olen), false);
-        const to = self.resolvePath(self.dirFd(nfd, Rights.PATH_RENAME_TARGET), self.str(nptr, nlen), false);
+        const from = self.resolvePath(self.dirFd(ofd, Rights.PATH_RENAME_SOURCE), self.str(optr, olen), "never");
+        const to = self.resolvePath(self.dirFd(nfd, Rights.PATH_RENAME_TARGET), self.str(nptr, nlen), "never");
         if (from.fs !== to.fs) return Errno.XDEV;
         if (from.atDir || to.atDir) return Errno.BUSY;
         const st = from.fs.stat(from.path);
@@ -517,14 +519,14 @@ export class WasiHost {
       },
       path_symlink: (optr: number, olen: number, fd: number, nptr: number, nlen: number) => {
         const target = self.str(optr, olen);
-        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_SYMLINK), self.str(nptr, nlen), false);
+        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_SYMLINK), self.str(nptr, nlen), "never");
         if (r.atDir || self.lstatOrNull(r.fs, r.path)) return Errno.EXIST;
         if (r.dirOnly) return Errno.NOENT;
         r.fs.symlink(target, r.path);
         return 0;
       },
       path_unlink_file: (fd: number, ptr: number, len: number) => {
-        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_UNLINK_FILE), self.str(ptr, len), false);
+        const r = self.resolvePath(self.dirFd(fd, Rights.PATH_UNLINK_FILE), self.str(ptr, len), "never");
         if (r.atDir) return Errno.ISDIR;
         const st = r.fs.stat(r.path);
         if (st.kind === "dir") return Errno.ISDIR;
@@ -621,7 +623,7 @@ export class WasiHost {
     if (creat && (dir.rightsBase & Rights.PATH_CREATE_FILE) === 0n) throw new FsError("NOTCAPABLE");
     // With O_CREAT|O_EXCL the last component is never followed (POSIX).
     const follow = (lookup & LookupFlags.SYMLINK_FOLLOW) !== 0 && !(creat && excl);
-    const r = this.resolvePath(dir, path, follow);
+    const r = this.resolvePath(dir, path, follow ? "follow" : "nofollow");
     const st = r.stat !== undefined ? r.stat : r.atDir ? r.fs.stat(r.path) : this.lstatOrNull(r.fs, r.path);
     if (st && creat && excl) throw new FsError("EXIST", `'${path}' exists`);
     if (st?.kind === "symlink") throw new FsError(r.dirOnly ? "NOTDIR" : "LOOP", `'${path}' is a symlink`);
@@ -734,6 +736,13 @@ export class WasiHost {
     dv2.setUint32(outN, ready.length, true);
     return 0;
   }
+}
+
+/** How `resolvePath` treats a symlink in the last component. */
+type FinalLink = "follow" | "nofollow" | "never";
+
+function lookup(flags: number): FinalLink {
+  return flags & LookupFlags.SYMLINK_FOLLOW ? "follow" : "nofollow";
 }
 
 interface Resolved {
