@@ -101,6 +101,7 @@ export async function run(): Promise<void> {
 async function transferFigure(): Promise<{ first: number; next: number; compile: number; startup: number }> {
   const { WorkerPool } = await import("../src/runtime/pool.node.ts");
   const { seedBytes } = await import("../src/toolchains/clang/seed.node.ts");
+  const { clangJob } = await import("../src/toolchains/clang/pool.node.ts");
   const pool = new WorkerPool({ size: 1 });
   try {
     // Start the worker with a trivial module first, so the figures below exclude thread start-up.
@@ -111,7 +112,7 @@ async function transferFigure(): Promise<{ first: number; next: number; compile:
     await pool.run({ module: nopKey, args: ["nop"], mounts: [] });
     const startup = performance.now() - s0;
     const key = await pool.addModule(seedBytes());
-    const job = { module: key, program: "clang" as const, args: ["--version"], mounts: [] };
+    const job = clangJob(key, ["--version"]);
     let t0 = performance.now();
     await pool.run(job);
     const first = performance.now() - t0;
@@ -152,6 +153,7 @@ async function poolCompile(src: string, files: string[], size: number, out: stri
   mkdirSync(out, { recursive: true });
   const { WorkerPool } = await import("../src/runtime/pool.node.ts");
   const { seedBytes } = await import("../src/toolchains/clang/seed.node.ts");
+  const { clangJob } = await import("../src/toolchains/clang/pool.node.ts");
   const pool = new WorkerPool({ size });
   try {
     const key = await pool.addModule(seedBytes());
@@ -159,22 +161,21 @@ async function poolCompile(src: string, files: string[], size: number, out: stri
     // figure is the compile work itself.
     await Promise.all(
       Array.from({ length: size }, () =>
-        pool.run({ module: key, program: "clang", args: ["-O2", "-c", files[0] as string, "-o", "/tmp/warm.o"], mounts: [{ guest: "/", kind: "host", path: src, readonly: true }] }),
+        pool.run(clangJob(key, ["-O2", "-c", files[0] as string, "-o", "/tmp/warm.o"], { mounts: [{ guest: "/", kind: "host", path: src, readonly: true }] })),
       ),
     );
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const results = await Promise.all(
       files.map((f) =>
-        pool.run({
-          module: key,
-          program: "clang",
-          args: ["-O2", "-c", f, "-o", `/out/${f.replace(/\.c$/, ".o")}`],
-          mounts: [
-            { guest: "/", kind: "host", path: src, readonly: true },
-            { guest: "/out", kind: "host", path: out },
-          ],
-        }),
+        pool.run(
+          clangJob(key, ["-O2", "-c", f, "-o", `/out/${f.replace(/\.c$/, ".o")}`], {
+            mounts: [
+              { guest: "/", kind: "host", path: src, readonly: true },
+              { guest: "/out", kind: "host", path: out },
+            ],
+          }),
+        ),
       ),
     );
     const ms = performance.now() - t0;

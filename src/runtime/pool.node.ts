@@ -12,28 +12,43 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { EkaError } from "../errors.ts";
+import type { FileSystem } from "./fs.ts";
 import { cachedModule, compileModule } from "./modules.ts";
 
 /**
  * What a job sees, described as data. `host`: a host directory; `memory`: a fresh in-memory file
  * system seeded with `files` (guest-relative paths), returned after the run when `collect` is set;
- * `sysroot`: the seed's /usr (read-only); `module`: a file system built inside the worker by
- * `(await import(url))[exportName](options)`, so other layers add kinds without touching the pool.
+ * `module`: a file system built inside the worker by `(await import(url))[exportName](options)`, so
+ * other layers add kinds (the seed's sysroot, a store view) without the pool knowing them.
  */
 export type MountSpec =
   | { guest: string; kind: "host"; path: string; readonly?: boolean }
   | { guest: string; kind: "memory"; files?: Record<string, Uint8Array>; collect?: boolean }
-  | { guest: string; kind: "sysroot" }
   | { guest: string; kind: "module"; url: string; exportName: string; options?: unknown };
+
+/**
+ * A program run inside the worker instead of a single WASI command: `(await import(url))[exportName]`
+ * is called with a ProgramContext and returns the exit code and output. The clang driver emulation
+ * (several tool runs sharing a temp directory) is one: see toolchains/clang/pool.node.ts.
+ */
+export interface ProgramSpec {
+  url: string;
+  exportName: string;
+}
+
+/** What a ProgramSpec's function receives. */
+export interface ProgramContext {
+  module: WebAssembly.Module;
+  job: PoolJob;
+  /** The job's mounts, built. */
+  mounts: { guest: string; fs: FileSystem }[];
+}
 
 export interface PoolJob {
   /** Key of a module added with `pool.addModule` (or compiled by compileModule in this process). */
   module: string;
-  /**
-   * `wasi` (default): run the module once with `args` (args[0] is argv[0]). `clang`/`clang++`: run
-   * the clang driver emulation with the seed module, `args` being the driver's arguments.
-   */
-  program?: "wasi" | "clang" | "clang++";
+  /** Default: run the module once as a WASI command with `args` (args[0] is argv[0]). */
+  program?: ProgramSpec;
   args: string[];
   env?: Record<string, string>;
   /** Guest working directory, when the runtime supports one. */
@@ -242,6 +257,15 @@ export class WorkerPool {
 type WorkerReply =
   | { id: number; ok: true; result: PoolResult }
   | { id: number; ok: false; code?: string; message: string; details?: Record<string, unknown> };
+
+/** The runtime's deterministic options for a job's `deterministic` field. */
+export function deterministicOptions(d: PoolJob["deterministic"]): { epochNs?: bigint; seed?: number } {
+  if (d === true || d === undefined || d === false) return {};
+  return {
+    ...(d.sourceDateEpoch !== undefined ? { epochNs: BigInt(d.sourceDateEpoch) * 1_000_000_000n } : {}),
+    ...(d.seed !== undefined ? { seed: d.seed } : {}),
+  };
+}
 
 let shared: WorkerPool | undefined;
 

@@ -6,7 +6,7 @@
 import { parentPort } from "node:worker_threads";
 import { EkaError } from "../errors.ts";
 import { adoptModule, cachedModule } from "./modules.ts";
-import type { MountSpec, PoolJob, PoolResult } from "./pool.node.ts";
+import { deterministicOptions, type MountSpec, type PoolJob, type PoolResult, type ProgramContext } from "./pool.node.ts";
 import { MemoryFS, runWasi, walk, writeFile, type FileSystem } from "./index.ts";
 import { NodeDirFS } from "./nodefs.node.ts";
 
@@ -38,20 +38,11 @@ async function runJob(job: PoolJob): Promise<PoolResult> {
     if (spec.kind === "memory" && spec.collect) collect.push({ guest: spec.guest, fs });
   }
   let result: PoolResult;
-  if (job.program === "clang" || job.program === "clang++") {
-    const { compile } = await import("../toolchains/clang/host.ts");
-    const { sysrootDir } = await import("../toolchains/clang/seed.node.ts");
-    const sysroot = new NodeDirFS(await sysrootDir(), { readonly: true }) as FileSystem;
-    const r = await compile(job.args, {
-      module,
-      sysroot,
-      mounts,
-      driver: job.program,
-      ...(job.env ? { env: job.env } : {}),
-      ...(job.cwd !== undefined ? { cwd: job.cwd } : {}),
-      ...(job.stdin ? { stdin: job.stdin } : {}),
-      ...(job.deterministic ? { deterministic: deterministicOptions(job.deterministic) } : {}),
-    });
+  if (job.program) {
+    const mod = (await import(job.program.url)) as Record<string, unknown>;
+    const fn = mod[job.program.exportName];
+    if (typeof fn !== "function") throw new EkaError("E_POOL_PROGRAM", `program module ${job.program.url} has no function export '${job.program.exportName}'`);
+    const r = (await (fn as (c: ProgramContext) => Promise<PoolResult>)({ module, job, mounts })) as PoolResult;
     result = { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   } else {
     const r = await runWasi(module, {
@@ -85,10 +76,6 @@ async function buildMount(spec: MountSpec): Promise<FileSystem> {
       for (const [path, data] of Object.entries(spec.files ?? {})) writeFile(fs, path, data);
       return fs;
     }
-    case "sysroot": {
-      const { sysrootDir } = await import("../toolchains/clang/seed.node.ts");
-      return new NodeDirFS(await sysrootDir(), { readonly: true }) as FileSystem;
-    }
     case "module": {
       const mod = (await import(spec.url)) as Record<string, unknown>;
       const make = mod[spec.exportName];
@@ -96,17 +83,10 @@ async function buildMount(spec: MountSpec): Promise<FileSystem> {
       return (await (make as (o: unknown) => FileSystem | Promise<FileSystem>)(spec.options)) as FileSystem;
     }
     default:
-      throw new EkaError("E_MOUNT_KIND", `unknown mount kind '${(spec as { kind: string }).kind}' for ${(spec as { guest: string }).guest}; use host, memory, sysroot or module`);
+      throw new EkaError("E_MOUNT_KIND", `unknown mount kind '${(spec as { kind: string }).kind}' for ${(spec as { guest: string }).guest}; use host, memory or module`);
   }
 }
 
-function deterministicOptions(d: PoolJob["deterministic"]): { epochNs?: bigint; seed?: number } {
-  if (d === true || d === undefined || d === false) return {};
-  return {
-    ...(d.sourceDateEpoch !== undefined ? { epochNs: BigInt(d.sourceDateEpoch) * 1_000_000_000n } : {}),
-    ...(d.seed !== undefined ? { seed: d.seed } : {}),
-  };
-}
 
 function errorReply(id: number, e: unknown): { id: number; ok: false; code?: string; message: string; details?: Record<string, unknown> } {
   if (e instanceof EkaError) return { id, ok: false, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };

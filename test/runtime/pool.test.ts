@@ -11,6 +11,7 @@ import { isEkaError } from "../../src/errors.ts";
 import { runWasi } from "../../src/runtime/index.ts";
 import { compileModule } from "../../src/runtime/modules.ts";
 import { WorkerPool } from "../../src/runtime/pool.node.ts";
+import { clangJob, sysrootMount } from "../../src/toolchains/clang/pool.node.ts";
 import { seedBytes } from "../../src/toolchains/clang/seed.node.ts";
 
 const fixtures = join(import.meta.dirname, "../toolchains/fixtures/multi");
@@ -34,17 +35,16 @@ describe("WorkerPool", () => {
 
   it("runs compile jobs on two workers at once and returns their outputs", async () => {
     const compileJob = (file: string) =>
-      pool.run({
-        module: seed,
-        program: "clang" as const,
-        // Relative source names, resolved in the job's cwd.
-        cwd: "/src",
-        args: ["-O1", "-c", file, "-o", `/out/${file.replace(".c", ".o")}`],
-        mounts: [
-          { guest: "/src", kind: "host" as const, path: dir, readonly: true },
-          { guest: "/out", kind: "memory" as const, collect: true },
-        ],
-      });
+      pool.run(
+        clangJob(seed, ["-O1", "-c", file, "-o", `/out/${file.replace(".c", ".o")}`], {
+          // Relative source names, resolved in the job's cwd.
+          cwd: "/src",
+          mounts: [
+            { guest: "/src", kind: "host", path: dir, readonly: true },
+            { guest: "/out", kind: "memory", collect: true },
+          ],
+        }),
+      );
     const results = await Promise.all(["main.c", "area.c", "greet.c"].map(compileJob));
     for (const r of results) expect(new TextDecoder().decode(r.stderr)).toBe("");
     expect(results.map((r) => r.exitCode)).toEqual([0, 0, 0]);
@@ -57,12 +57,9 @@ describe("WorkerPool", () => {
     const objects: Record<string, Uint8Array> = {};
     for (const r of results) Object.assign(objects, r.files?.["/out"]);
     expect(Object.keys(objects).sort()).toEqual(["area.o", "greet.o", "main.o"]);
-    const link = await pool.run({
-      module: seed,
-      program: "clang",
-      args: ["-o", "/o/prog.wasm", "/o/main.o", "/o/area.o", "/o/greet.o"],
-      mounts: [{ guest: "/o", kind: "memory", files: objects, collect: true }],
-    });
+    const link = await pool.run(
+      clangJob(seed, ["-o", "/o/prog.wasm", "/o/main.o", "/o/area.o", "/o/greet.o"], { mounts: [{ guest: "/o", kind: "memory", files: objects, collect: true }] }),
+    );
     expect(link.exitCode).toBe(0);
     const prog = link.files?.["/o"]?.["prog.wasm"] as Uint8Array;
     const { module } = await compileModule(prog);
@@ -82,7 +79,7 @@ describe("WorkerPool", () => {
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(pool.stats.timeouts).toBe(1);
     // The replacement worker runs the next job.
-    const ok = await pool.run({ module: seed, program: "clang", args: ["--version"], mounts: [] });
+    const ok = await pool.run(clangJob(seed, ["--version"]));
     expect(ok.exitCode).toBe(0);
     expect(new TextDecoder().decode(ok.stdout)).toMatch(/^clang version/);
   });
@@ -91,14 +88,19 @@ describe("WorkerPool", () => {
     const runtime = pathToFileURL(join(import.meta.dirname, "../../src/runtime/index.ts")).href;
     const code = `import { MemoryFS, writeFile } from ${JSON.stringify(runtime)};
       export function sources(o) { const fs = new MemoryFS(); writeFile(fs, "only.c", new TextEncoder().encode(o.text)); return fs; }`;
-    const r = await pool.run({
-      module: seed,
-      program: "clang",
-      args: ["-E", "-P", "/src/only.c"],
-      mounts: [{ guest: "/src", kind: "module", url: `data:text/javascript,${encodeURIComponent(code)}`, exportName: "sources", options: { text: "#define N 6\nint n = N * 7;\n" } }],
-    });
+    const r = await pool.run(
+      clangJob(seed, ["-E", "-P", "/src/only.c"], {
+        mounts: [{ guest: "/src", kind: "module", url: `data:text/javascript,${encodeURIComponent(code)}`, exportName: "sources", options: { text: "#define N 6\nint n = N * 7;\n" } }],
+      }),
+    );
     expect(new TextDecoder().decode(r.stderr)).toBe("");
     expect(new TextDecoder().decode(r.stdout).trim()).toBe("int n = 6 * 7;");
+  });
+
+  it("runs a single seed tool as a plain WASI job with the sysroot mounted", async () => {
+    const r = await pool.run({ module: seed, args: ["ar", "t", "/usr/lib/wasm32-wasip1/libc.a"], mounts: [sysrootMount()] });
+    expect(r.exitCode).toBe(0);
+    expect(new TextDecoder().decode(r.stdout).split("\n")).toContain("printf.c.obj");
   });
 
   it("names an unknown module and an unknown mount kind", async () => {
