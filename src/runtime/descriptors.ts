@@ -64,11 +64,24 @@ export abstract class Descriptor {
 }
 
 /** stdin: a byte array or a synchronous reader. */
+/**
+ * stdio is a pipe (filetype UNKNOWN) unless the host says it is a terminal: then a character
+ * device without seek rights, which is what wasi-libc's isatty() looks for (stdout becomes line
+ * buffered, so a program's output reaches the terminal as it prints).
+ */
+function stdioType(tty: boolean): number {
+  return tty ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
+}
+
 export class StdinDescriptor extends Descriptor {
-  readonly filetype = Filetype.UNKNOWN;
+  readonly filetype: number;
   private pos = 0;
-  constructor(private readonly source: Uint8Array | ((buf: Uint8Array) => number) | undefined) {
+  constructor(
+    private readonly source: Uint8Array | ((buf: Uint8Array) => number) | undefined,
+    tty = false,
+  ) {
     super(R.FD_READ | R.FD_FDSTAT_SET_FLAGS | R.FD_FILESTAT_GET | R.POLL_FD_READWRITE, 0n);
+    this.filetype = stdioType(tty);
   }
   override read(bufs: Uint8Array[]): number {
     const src = this.source;
@@ -97,9 +110,13 @@ export class StdinDescriptor extends Descriptor {
 
 /** stdout / stderr: chunks go to a sink synchronously. */
 export class OutputDescriptor extends Descriptor {
-  readonly filetype = Filetype.UNKNOWN;
-  constructor(private readonly sink: (chunk: Uint8Array) => void) {
+  readonly filetype: number;
+  constructor(
+    private readonly sink: (chunk: Uint8Array) => void,
+    tty = false,
+  ) {
     super(R.FD_WRITE | R.FD_FDSTAT_SET_FLAGS | R.FD_FILESTAT_GET | R.POLL_FD_READWRITE, 0n);
+    this.filetype = stdioType(tty);
   }
   override write(bufs: Uint8Array[]): number {
     let total = 0;

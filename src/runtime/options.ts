@@ -30,6 +30,12 @@ export interface RunOptions {
   /** Called synchronously for each chunk the guest writes; default: collected into the result. */
   stdout?: (chunk: Uint8Array) => void;
   stderr?: (chunk: Uint8Array) => void;
+  /**
+   * Which stdio streams the guest should take for a terminal (default: none, like pipes, so
+   * tools such as clang print no colour codes into captured logs). The CLI sets this from its
+   * own streams, so a guest's line-buffered output reaches the terminal as it prints.
+   */
+  tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
   /** Clocks derived from epochNs (SOURCE_DATE_EPOCH × 1e9), advancing 1 µs per reading; random bytes from `seed`. */
   deterministic?: { epochNs?: bigint; seed?: number };
   limits?: {

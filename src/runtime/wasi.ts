@@ -52,9 +52,9 @@ export class WasiHost {
     this.env = Object.entries(env).map(([k, v]) => encoder.encode(`${k}=${v}\0`));
     this.clock = opts.deterministic ? new VirtualClock(opts.deterministic.epochNs ?? 0n) : new RealClock();
     this.random = opts.deterministic ? seededRandom(opts.deterministic.seed ?? 0) : cryptoRandom;
-    this.fds.push(new StdinDescriptor(opts.stdin));
-    this.fds.push(new OutputDescriptor(this.sink(opts.stdout, this.out)));
-    this.fds.push(new OutputDescriptor(this.sink(opts.stderr, this.err)));
+    this.fds.push(new StdinDescriptor(opts.stdin, opts.tty?.stdin));
+    this.fds.push(new OutputDescriptor(this.sink(opts.stdout, this.out), opts.tty?.stdout));
+    this.fds.push(new OutputDescriptor(this.sink(opts.stderr, this.err), opts.tty?.stderr));
     const preopens = [...(opts.preopens ?? [])];
     for (const p of preopens) {
       let path = "";

@@ -1,7 +1,7 @@
 // The process model: args, env, cwd, stdio, exit codes, traps, missing imports, limits.
 import { beforeAll, describe, expect, it } from "vitest";
 import { isEkaError } from "../../src/errors.ts";
-import { MemoryFS, runWasi, writeFile } from "../../src/runtime/index.ts";
+import { MemoryFS, WasiHost, runWasi, writeFile } from "../../src/runtime/index.ts";
 import { WASI_IMPORTS, probeModule, runProbe, wat } from "./helpers.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -47,6 +47,19 @@ describe("process model", () => {
     });
     expect(chunks.join("")).toBe("stdin_bytes=12\n");
     expect(b.stdout.length).toBe(0);
+  });
+  it("stdio looks like a pipe unless tty says it is a terminal (what isatty() checks)", () => {
+    const fdstat = (tty?: { stdout?: boolean }) => {
+      const host = new WasiHost({ args: ["t"], ...(tty ? { tty } : {}) });
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      host.setMemory(memory);
+      const call = (host.imports.wasi_snapshot_preview1 as Record<string, (...a: number[]) => number>).fd_fdstat_get as (...a: number[]) => number;
+      expect(call(1, 64)).toBe(0);
+      const dv = new DataView(memory.buffer);
+      return { filetype: dv.getUint8(64), seek: (dv.getBigUint64(72, true) & 4n) !== 0n };
+    };
+    expect(fdstat()).toEqual({ filetype: 0, seek: false });
+    expect(fdstat({ stdout: true })).toEqual({ filetype: 2, seek: false });
   });
   it("cwd makes relative paths resolve inside it and sets PWD", async () => {
     const sb = new MemoryFS();

@@ -1,6 +1,7 @@
 // Node-only: `eka wasi run`, a WASI preview1 command runner in the manner of `wasmtime run`.
 import { readFileSync, readSync, statSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
+import { isatty } from "node:tty";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EkaError } from "../../errors.ts";
 import { checkImports, type Preopen, runWasi } from "../../runtime/index.ts";
@@ -100,6 +101,8 @@ export async function run(argv: string[]): Promise<number> {
     stdin: readStdin,
     stdout: (b) => writeAll(1, b),
     stderr: (b) => writeAll(2, b),
+    // isatty() on the fds: touching process.stdin would create a stream (and make a pipe non-blocking).
+    tty: { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) },
     ...(values.deterministic ? { deterministic: { epochNs: BigInt(epoch ?? "0") * 1_000_000_000n, seed: 0 } } : {}),
   });
   return result.exitCode;
