@@ -3,6 +3,7 @@
 // run other or longer sequences.
 import { describe, expect, it } from "vitest";
 import { MemoryFS, WasiHost, writeFile } from "../../src/runtime/index.ts";
+import { SYSCALL_NAMES } from "../../src/runtime/wasi.ts";
 
 // Which parameters are i64 (bigint); the rest are i32.
 const SIGNATURES: Record<string, string> = {
@@ -59,6 +60,8 @@ describe("syscall fuzz", () => {
     const calls = host.imports.wasi_snapshot_preview1 as Record<string, (...a: unknown[]) => number>;
     const names = Object.keys(SIGNATURES);
     expect(new Set(Object.keys(calls))).toEqual(new Set(names.concat("proc_exit")));
+    // checkImports accepts exactly what the table provides.
+    expect(new Set(SYSCALL_NAMES)).toEqual(new Set(Object.keys(calls)));
     const seen = new Map<number, number>();
     for (let i = 0; i < Number(process.env.FUZZ_N ?? 20_000); i++) {
       const name = names[Math.floor(r() * names.length)] as string;
