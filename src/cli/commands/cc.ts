@@ -39,7 +39,7 @@ Node 20, Chromium and Bun: it turns off the 'extended-const' target feature unle
 or -m[no-]extended-const yourself.
 ` : ""}
 Options (only before the tool's own arguments):
-  --json    after the run, print {"exitCode", "jobs", "ms"} as JSON on stdout
+  --json    after the run, print {"exitCode", "jobs", "ms", "stdout"} as JSON on stdout
   --help    this help; for the tool's own help run 'eka ${k.name} -- --help'
   --        end of eka's options
 
