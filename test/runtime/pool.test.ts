@@ -111,6 +111,8 @@ describe("WorkerPool", () => {
       .catch((e: unknown) => e);
     expect(isEkaError(badMount, "E_MOUNT_KIND")).toBe(true);
     expect((badMount as Error).message).toContain("'nfs'");
+    const notWasm = await pool.addModule(new TextEncoder().encode("#!/bin/sh\necho hi\n")).catch((e: unknown) => e);
+    expect(isEkaError(notWasm, "E_WASM_COMPILE")).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 // `eka cc` end to end: the real seed clang on eka's WASI host, real files in a temp directory, the
 // CLI run as a user runs it (bin/eka.js), the outputs run on eka's host.
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -163,6 +163,12 @@ describe("eka cc (seed clang on eka's host)", () => {
     expect(out.jobs[0]?.slice(0, 2)).toEqual(["clang", "-cc1"]);
     expect(out.jobs[0]?.slice(-2)).toEqual(["-target-feature", "-extended-const"]);
     expect(existsSync(join(dir, "greet-json.o"))).toBe(true);
+  });
+
+  it("reads a source from stdin with '-'", () => {
+    const r = spawnSync(process.execPath, [join(root, "bin/eka.js"), "cc", "-E", "-P", "-DN=6", "-"], { cwd: dir, input: "int n = N * 7;\n", encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe("int n = 6 * 7;");
   });
 
   it("answers clang's own --version and eka's --help", async () => {
