@@ -39,7 +39,7 @@ async function runJob(job: PoolJob): Promise<PoolResult> {
   }
   let result: PoolResult;
   if (job.program) {
-    const mod = (await import(job.program.url)) as Record<string, unknown>;
+    const mod = await importUrl(job.program.url);
     const fn = mod[job.program.exportName];
     if (typeof fn !== "function") throw new EkaError("E_POOL_PROGRAM", `program module ${job.program.url} has no function export '${job.program.exportName}'`);
     const r = (await (fn as (c: ProgramContext) => Promise<PoolResult>)({ module, job, mounts })) as PoolResult;
@@ -67,6 +67,22 @@ async function runJob(job: PoolJob): Promise<PoolResult> {
   return result;
 }
 
+let tsxReady: Promise<unknown> | undefined;
+
+/**
+ * Imports a program or mount module. Other layers name their TypeScript sources; a worker started
+ * from the esbuild bundle (dist/worker.mjs) runs without tsx, so tsx's loader is registered here
+ * the first time a `.ts` URL comes along.
+ */
+async function importUrl(url: string): Promise<Record<string, unknown>> {
+  // From source this file already runs under tsx (pool.node.ts boots it through tsImport).
+  if (/\.m?ts$/.test(url) && !import.meta.url.endsWith(".ts")) {
+    tsxReady ??= import("tsx/esm/api").then((m: { register: () => unknown }) => m.register());
+    await tsxReady;
+  }
+  return (await import(url)) as Record<string, unknown>;
+}
+
 async function buildMount(spec: MountSpec): Promise<FileSystem> {
   switch (spec.kind) {
     case "host":
@@ -77,7 +93,7 @@ async function buildMount(spec: MountSpec): Promise<FileSystem> {
       return fs;
     }
     case "module": {
-      const mod = (await import(spec.url)) as Record<string, unknown>;
+      const mod = await importUrl(spec.url);
       const make = mod[spec.exportName];
       if (typeof make !== "function") throw new EkaError("E_MOUNT_KIND", `mount module ${spec.url} has no function export '${spec.exportName}'`);
       return (await (make as (o: unknown) => FileSystem | Promise<FileSystem>)(spec.options)) as FileSystem;
