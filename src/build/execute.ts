@@ -243,7 +243,7 @@ export const driverTemplates = { enabled: true };
 
 /**
  * Compile steps of one package differ only in their source and object file, so the driver's job
- * list (`clang -###`, ~20–90 ms, a quarter of a small compile) is expanded once per flag set and
+ * list (`clang -###`, 14–90 ms, 5–25% of a small compile) is expanded once per flag set and
  * reused with the paths substituted. Only the shape cbuild emits (`… -c SRC -o OBJ`) qualifies;
  * anything else, or a driver failure, returns null and goes through the driver as usual.
  */
