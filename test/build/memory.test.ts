@@ -42,3 +42,14 @@ it("builds and runs a C program with a memory store and in-memory sandboxes", as
   const r = await runProgram(storePathOf(ir), "memhello", [], { store, runner: host.runner, sandboxes: host.sandboxes });
   expect(new TextDecoder().decode(r.stdout)).toBe("in memory\n");
 }, 120_000);
+
+it("refuses a seed whose bytes differ from the pin of its version, importing nothing", async () => {
+  const store = await openStore("memory:");
+  const gen = join(__dirname, "../../node_modules/@yowasp/clang/gen");
+  const wasm = new Uint8Array(readFileSync(join(gen, "llvm.core.wasm")));
+  wasm[wasm.length - 1] = (wasm[wasm.length - 1] as number) ^ 1;
+  const err = await importSeed(store, "22.0.0-git20542-10", async () => ({ wasm, resourcesTar: new Uint8Array(readFileSync(join(gen, "llvm-resources.tar"))) })).catch((e: unknown) => e);
+  expect(String(err)).toMatch(/E_HASH_MISMATCH|does not match its pin/);
+  expect(String((err as Error).message)).toMatch(/expected: blake3:16b80ffe.*\n.*actual: {3}blake3:/);
+  expect(store.pathInfo.list()).toEqual([]);
+});
