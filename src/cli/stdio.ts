@@ -1,4 +1,5 @@
-// Node-only: the terminal's stdin/stdout/stderr for a WASI program run by `eka run`, synchronous
+// Node-only: the terminal's stdin/stdout/stderr for a WASI program run by `eka run` or
+// `eka wasi run`, synchronous
 // because WASI calls are: output reaches the terminal or pipe as the program writes it.
 import { readSync, writeSync } from "node:fs";
 
@@ -8,7 +9,10 @@ export function writeFd(fd: number, b: Uint8Array): void {
     try {
       off += writeSync(fd, b, off, b.length - off);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      // The reader went away (`eka run … | head`): end like a process killed by SIGPIPE.
+      if (code === "EPIPE") process.exit(128 + 13);
+      if (code !== "EAGAIN") throw e;
       pause();
     }
   }

@@ -1,11 +1,12 @@
 // Node-only: `eka wasi run`, a WASI preview1 command runner in the manner of `wasmtime run`.
-import { readFileSync, readSync, statSync, writeSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { isatty } from "node:tty";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EkaError } from "../../errors.ts";
 import { checkImports, type Preopen, runWasi } from "../../runtime/index.ts";
 import { NodeDirFS } from "../../runtime/nodefs.node.ts";
+import { readStdin, writeFd } from "../stdio.ts";
 
 export const summary = "Run a WASI preview1 command (.wasm) with chosen directories and environment";
 
@@ -99,8 +100,8 @@ export async function run(argv: string[]): Promise<number> {
     env,
     preopens,
     stdin: readStdin,
-    stdout: (b) => writeAll(1, b),
-    stderr: (b) => writeAll(2, b),
+    stdout: (b) => writeFd(1, b),
+    stderr: (b) => writeFd(2, b),
     // isatty() on the fds: touching process.stdin would create a stream (and make a pipe non-blocking).
     tty: { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) },
     ...(values.deterministic ? { deterministic: { epochNs: BigInt(epoch ?? "0") * 1_000_000_000n, seed: 0 } } : {}),
@@ -137,48 +138,3 @@ function openDir(host: string, readonly: boolean): NodeDirFS {
   if (!isDir) throw new EkaError("E_WASI_DIR", `--dir '${host}' is not a directory`);
   return new NodeDirFS(abs, { readonly });
 }
-
-/** Synchronous writes, so output reaches the terminal or pipe while the program runs. */
-function writeAll(fd: number, b: Uint8Array): void {
-  let off = 0;
-  while (off < b.length) {
-    try {
-      off += writeSync(fd, b, off, b.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      // The reader went away (`eka wasi run … | head`): end like a process killed by SIGPIPE.
-      if (code === "EPIPE") process.exit(128 + 13);
-      if (code !== "EAGAIN") throw e;
-      pause();
-    }
-  }
-}
-
-let stdinEnded = false;
-function readStdin(buf: Uint8Array): number {
-  if (stdinEnded) return 0;
-  for (;;) {
-    try {
-      const n = readSync(0, buf, 0, buf.length, null);
-      if (n === 0) stdinEnded = true;
-      return n;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "EAGAIN") {
-        pause();
-        continue;
-      }
-      if (code === "EOF" || code === "EBADF" || code === "ENXIO") {
-        stdinEnded = true;
-        return 0;
-      }
-      throw e;
-    }
-  }
-}
-
-const cell = new Int32Array(new SharedArrayBuffer(4));
-function pause(): void {
-  Atomics.wait(cell, 0, 0, 2);
-}
-
