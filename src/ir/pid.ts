@@ -18,12 +18,20 @@ const canonMemo = new WeakMap<PackageIR, string>();
 const pidMemo = new WeakMap<PackageIR, string>();
 const pathMemo = new WeakMap<PackageIR, string>();
 
+const hashing = new Set<PackageIR>();
+
 export function canonicalIR(ir: PackageIR): string {
   let c = canonMemo.get(ir);
   if (c === undefined) {
-    const inputs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ir.inputs)) inputs[k] = typeof v === "string" ? v : storePathOf(v);
-    c = canonicalize({ ...ir, inputs });
+    if (hashing.has(ir)) throw new EkaError("E_IR_CYCLE", `package '${ir.name}' depends on itself through its inputs`);
+    hashing.add(ir);
+    try {
+      const inputs: Record<string, string> = {};
+      for (const [k, v] of Object.entries(ir.inputs)) inputs[k] = typeof v === "string" ? v : storePathOf(v);
+      c = canonicalize({ ...ir, inputs });
+    } finally {
+      hashing.delete(ir);
+    }
     canonMemo.set(ir, c);
   }
   return c;

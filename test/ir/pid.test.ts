@@ -70,4 +70,11 @@ describe("pid", () => {
     expect(() => validateIR(lib({ steps: [{ id: "a", tool: "seed:llvm", args: ["clang"] }] }))).toThrow(/with a 'seed' input/);
     expect(() => validateIR(lib({ inputs: { seed: "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-seed" }, steps: [{ id: "a", tool: "builtin:rm", args: ["rm"] }] }))).toThrow(/builtin:copy/);
   });
+
+  it("rejects a cycle of inputs with E_IR_CYCLE instead of recursing forever", () => {
+    const a = lib({ name: "a" });
+    const b = lib({ name: "b", inputs: { a } });
+    a.inputs.b = b;
+    expect(() => pidOf(a)).toThrow(/depends on itself/);
+  });
 });
