@@ -4,6 +4,7 @@
  * "nix-archive-1" then one node "(" type … ")", with directory entries in byte order of name.
  */
 import { EkaError } from "../errors.ts";
+import { ChunkReader } from "./chunk-reader.ts";
 import { compareNames } from "./directory.ts";
 import { nixbase32Encode } from "./nixbase32.ts";
 import { sha256Chunks, sha256Stream } from "./sha256.ts";
@@ -205,74 +206,24 @@ async function parseNode(r: ByteReader, sink: NarSink, path: string): Promise<vo
   }
 }
 
-/** Pulls exact byte counts out of a chunked source, hashing everything it consumes. */
-class ByteReader {
-  offset = 0;
-  private buf: Uint8Array = new Uint8Array(0);
-  private pos = 0;
-  private readonly it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
-  private done = false;
+/** The NAR grammar over a ChunkReader, hashing everything it consumes (the NAR hash). */
+class ByteReader extends ChunkReader {
+  protected override truncated = "the archive is truncated";
 
   constructor(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     private readonly where: string,
     readonly hash: { update(b: Uint8Array): void; digest(): Uint8Array },
   ) {
-    this.it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    super(source);
   }
 
   fail(why: string): never {
     throw new EkaError("E_BAD_NAR", `${this.where} is not a valid NAR at byte ${this.offset}: ${why}`);
   }
 
-  private async fill(): Promise<boolean> {
-    while (this.pos >= this.buf.length) {
-      if (this.done) return false;
-      const next = await this.it.next();
-      if (next.done) {
-        this.done = true;
-        return false;
-      }
-      this.buf = next.value;
-      this.pos = 0;
-    }
-    return true;
-  }
-
-  async atEnd(): Promise<boolean> {
-    return !(await this.fill());
-  }
-
-  /** Up to `max` bytes (at least 1), or fails as truncated. */
-  private async some(max: number): Promise<Uint8Array> {
-    if (!(await this.fill())) this.fail("the archive is truncated");
-    const n = Math.min(max, this.buf.length - this.pos);
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    this.offset += n;
-    this.hash.update(out);
-    return out;
-  }
-
-  async exact(n: number): Promise<Uint8Array> {
-    const first = await this.some(n);
-    if (first.length === n) return first;
-    const out = new Uint8Array(n);
-    out.set(first);
-    let o = first.length;
-    while (o < n) {
-      const part = await this.some(n - o);
-      out.set(part, o);
-      o += part.length;
-    }
-    return out;
-  }
-
-  async u64(): Promise<number> {
-    const b = await this.exact(8);
-    const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`length ${v} is too large`);
-    return Number(v);
+  protected override consumed(chunk: Uint8Array): void {
+    this.hash.update(chunk);
   }
 
   private async padding(len: number): Promise<void> {
@@ -298,12 +249,7 @@ class ByteReader {
   }
 
   async *contents(size: number): AsyncGenerator<Uint8Array> {
-    let left = size;
-    while (left > 0) {
-      const part = await this.some(Math.min(left, 1 << 20));
-      left -= part.length;
-      yield part;
-    }
+    yield* this.take(size);
     await this.padding(size);
   }
 }

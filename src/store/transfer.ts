@@ -12,6 +12,7 @@
  * Nothing reaches the store until a NAR has parsed completely and its hash matches.
  */
 import { EkaError } from "../errors.ts";
+import { ChunkReader } from "./chunk-reader.ts";
 import { isDigest, type Digest } from "./digest.ts";
 import { MemoryTree } from "./memory-tree.ts";
 import { narParse } from "./nar.ts";
@@ -87,7 +88,7 @@ export function* exportPaths(store: Store, storePaths: string[]): Generator<Uint
 /** Imports an export stream; returns the paths it holds (already-present ones are checked too). */
 export async function importPaths(store: Store, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: ImportOptions = {}): Promise<string[]> {
   const where = options.where ?? "export stream";
-  const r = new ChunkReader(source, where);
+  const r = new ExportReader(source, where);
   const magic = await r.exact(MAGIC.length);
   if (!MAGIC.every((b, i) => magic[i] === b)) r.fail("it does not start with 'eka-export-1' (not made by 'eka store export')");
   const imported: string[] = [];
@@ -144,74 +145,16 @@ function u64(n: number): Uint8Array {
   return b;
 }
 
-/** Exact reads from a chunked stream, and bounded sub-streams for NAR payloads. */
-class ChunkReader {
-  private buf: Uint8Array = new Uint8Array(0);
-  private pos = 0;
-  private done = false;
-  private readonly it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
-
+/** The export stream's reader: its errors say nothing more was imported. */
+class ExportReader extends ChunkReader {
   constructor(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     private readonly where: string,
   ) {
-    this.it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    super(source);
   }
 
   fail(why: string): never {
     throw new EkaError("E_BAD_EXPORT", `${this.where} is not valid: ${why}; nothing more was imported`);
-  }
-
-  private async fill(): Promise<boolean> {
-    while (this.pos >= this.buf.length) {
-      if (this.done) return false;
-      const n = await this.it.next();
-      if (n.done) {
-        this.done = true;
-        return false;
-      }
-      this.buf = n.value;
-      this.pos = 0;
-    }
-    return true;
-  }
-
-  async atEnd(): Promise<boolean> {
-    return !(await this.fill());
-  }
-
-  private async some(max: number): Promise<Uint8Array> {
-    if (!(await this.fill())) this.fail("it is truncated");
-    const n = Math.min(max, this.buf.length - this.pos);
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-
-  async exact(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
-    let o = 0;
-    while (o < n) {
-      const part = await this.some(n - o);
-      out.set(part, o);
-      o += part.length;
-    }
-    return out;
-  }
-
-  async u64(): Promise<number> {
-    const b = await this.exact(8);
-    const v = new DataView(b.buffer).getBigUint64(0, true);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`length ${v} is too large`);
-    return Number(v);
-  }
-
-  async *take(n: number): AsyncGenerator<Uint8Array> {
-    let left = n;
-    while (left > 0) {
-      const part = await this.some(left);
-      left -= part.length;
-      yield part;
-    }
   }
 }
