@@ -35,12 +35,13 @@ export async function buildGraph(roots: PackageIR[], opts: BuildOptions): Promis
     };
     let done = 0;
     const started = new Map<PlanNode, Promise<void>>();
+    const toBuild = new Set(p.toBuild);
     const buildNode = (n: PlanNode): Promise<void> => {
       let pr = started.get(n);
       if (pr) return pr;
       pr = (async () => {
+        if (!toBuild.has(n)) return;
         await Promise.all(n.deps.map(buildNode));
-        if (results.has(n) || (n.present && !(opts.check && p.roots.includes(n)))) return;
         const t0 = Date.now();
         const r = await buildOne(n, ctx, !!opts.check && p.roots.includes(n));
         results.set(n, r.result);

@@ -18,7 +18,7 @@ export interface Plan {
   /** Every node reachable from the roots, inputs before the nodes that use them. */
   nodes: PlanNode[];
   roots: PlanNode[];
-  /** The nodes to build (missing, or roots to check). */
+  /** The nodes to build: missing ones a root needs, and roots to check; inputs first. */
   toBuild: PlanNode[];
 }
 
@@ -41,7 +41,15 @@ export function plan(roots: PackageIR[], has: (storePath: string) => boolean, ch
     return node;
   };
   const rootNodes = roots.map(visit);
-  const rootSet = new Set(rootNodes);
-  const toBuild = nodes.filter((n) => !n.present || (check && rootSet.has(n)));
+  // Only what a missing (or checked) root needs: a node already in the store needs none of its
+  // inputs, as Nix needs no build inputs of a path it has.
+  const needed = new Set<PlanNode>();
+  const need = (n: PlanNode, isRoot: boolean) => {
+    if (needed.has(n) || (n.present && !(check && isRoot))) return;
+    needed.add(n);
+    for (const d of n.deps) need(d, false);
+  };
+  for (const r of rootNodes) need(r, true);
+  const toBuild = nodes.filter((n) => needed.has(n));
   return { nodes, roots: rootNodes, toBuild };
 }

@@ -29,4 +29,6 @@ it("lists what the store lacks, inputs first, each node once, looking each up on
   expect(asked.sort()).toEqual([a, b, c, d].map(storePathOf).sort());
   expect(plan([a], () => true).toBuild).toEqual([]);
   expect(plan([a], () => true, true).toBuild.map((n) => n.ir.name)).toEqual(["a"]);
+  // A root in the store needs none of its inputs, even missing ones.
+  expect(plan([a], (sp) => sp === storePathOf(a)).toBuild).toEqual([]);
 });
