@@ -1,12 +1,12 @@
 // Node-only: `eka add URI|PATH [--version RANGE]` — add a dependency to atom.toml and lock it.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import semver from "semver";
 import { gitTree, highestMatching } from "../../atom/git.node.ts";
 import { MANIFEST_FILE, parseManifest } from "../../atom/manifest.ts";
 import { atomDirOf, atomicWrite, loadAtomGraph, readManifest } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
+import { parseCommandArgs } from "../args.ts";
 
 export const summary = "Add a dependency (git URI or local path) and lock it";
 export const help = `Usage: eka add URI|PATH [--version RANGE] [--name NAME] [--atom DIR]
@@ -28,22 +28,9 @@ Examples:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: { version: { type: "string" }, name: { type: "string" }, atom: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-    });
-  } catch (e) {
-    process.stderr.write(`eka add: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("add", help, argv, { version: { type: "string" }, name: { type: "string" }, atom: { type: "string" }, json: { type: "boolean" } });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(help);
-    return 0;
-  }
   const target = positionals[0];
   if (!target || positionals.length > 1) {
     process.stderr.write(`eka add: give one URI or PATH\n\n${help}`);

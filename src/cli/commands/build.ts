@@ -1,8 +1,8 @@
 // Node-only: `eka build [ATOM]` — resolve, turn into IR, build what the store lacks.
-import { parseArgs } from "node:util";
 import { EkaError } from "../../errors.ts";
 import { atomDirFromArg, buildPrepared, prepareAtom, splitVariantArgs } from "../atoms.ts";
 import { ProgressRenderer } from "../progress.ts";
+import { parseCommandArgs } from "../args.ts";
 
 export const summary = "Build an atom (and what it depends on) into the store";
 export const help = `Usage: eka build [ATOM] [options] [--VARIANT=CHOICE…]
@@ -45,18 +45,9 @@ const OPTIONS = {
 
 export async function run(argv: string[]): Promise<number> {
   const { rest, choices } = splitVariantArgs(argv, new Set(Object.keys(OPTIONS)));
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    process.stderr.write(`eka build: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("build", help, rest, OPTIONS);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(help);
-    return 0;
-  }
   if (positionals.length > 1) {
     process.stderr.write(`eka build: one atom at a time (got ${positionals.join(", ")})\n`);
     return 2;

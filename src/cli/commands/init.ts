@@ -1,10 +1,10 @@
 // Node-only: `eka init [DIR] [--name NAME]` — a new buildable C atom with its lock.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { MANIFEST_FILE } from "../../atom/manifest.ts";
 import { loadAtomGraph } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
+import { parseCommandArgs } from "../args.ts";
 
 export const summary = "Create a new atom (atom.toml, a C hello world, atom.lock)";
 export const help = `Usage: eka init [DIR] [--name NAME]
@@ -19,18 +19,9 @@ Options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { name: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
-  } catch (e) {
-    process.stderr.write(`eka init: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("init", help, argv, { name: { type: "string" }, json: { type: "boolean" } });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(help);
-    return 0;
-  }
   const dir = resolve(positionals[0] ?? ".");
   const name = values.name ?? basename(dir).toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "");
   if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(name)) throw new EkaError("E_USAGE", `'${name}' cannot be an atom id; pass --name with letters, digits, _ and -`);

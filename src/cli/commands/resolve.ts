@@ -1,6 +1,6 @@
 // Node-only: `eka resolve [ATOM]` — bring atom.lock in line with atom.toml.
-import { parseArgs } from "node:util";
 import { atomDirOf, displayPath, loadAtomGraph } from "../../atom/resolve.node.ts";
+import { parseCommandArgs } from "../args.ts";
 
 export const summary = "Bring atom.lock in line with atom.toml";
 export const help = `Usage: eka resolve [ATOM] [--frozen] [--json]
@@ -17,18 +17,9 @@ Options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { frozen: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
-  } catch (e) {
-    process.stderr.write(`eka resolve: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("resolve", help, argv, { frozen: { type: "boolean" }, json: { type: "boolean" } });
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(help);
-    return 0;
-  }
   const dir = atomDirOf(positionals[0] ?? ".");
   const changes: { atom: string; entry: string; reason: string }[] = [];
   const g = await loadAtomGraph(dir, { frozen: !!values.frozen, onChange: (d, what, why) => changes.push({ atom: displayPath(d), entry: what, reason: why }) });

@@ -1,6 +1,5 @@
 // Node-only: `eka run [ATOM] [-- ARGS]` — build the atom if needed, then run its program.
 import { isAbsolute, relative } from "node:path";
-import { parseArgs } from "node:util";
 import type { Mount } from "../../build/runner.ts";
 import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
@@ -8,6 +7,7 @@ import { atomDirFromArg, buildPrepared, prepareAtom, splitVariantArgs, type Prep
 import { ProgressRenderer } from "../progress.ts";
 import { readStdin, writeFd } from "../stdio.ts";
 import { openDefaultStore } from "./build.ts";
+import { parseCommandArgs } from "../args.ts";
 
 export const summary = "Build an atom if needed and run its program";
 export const help = `Usage: eka run [ATOM] [options] [--VARIANT=CHOICE…] [-- ARGS…]
@@ -41,18 +41,9 @@ export async function run(argv: string[]): Promise<number> {
   const own = dash < 0 ? argv : argv.slice(0, dash);
   const progArgs = dash < 0 ? [] : argv.slice(dash + 1);
   const { rest, choices } = splitVariantArgs(own, new Set(Object.keys(OPTIONS)));
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    process.stderr.write(`eka run: ${e instanceof Error ? e.message : String(e)}\n\n${help}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs("run", help, rest, OPTIONS);
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(help);
-    return 0;
-  }
   if (positionals.length > 1) {
     process.stderr.write(`eka run: one atom at a time; put the program's arguments after '--' (got ${positionals.join(" ")})\n`);
     return 2;
