@@ -142,6 +142,32 @@ describe("buildGraph", () => {
     }
   });
 
+  it("runs steps in parallel on the worker pool, to the same bytes as in this thread", async () => {
+    const ir = await cPackage("libgreet", writeSources(dir, "greet-pool", greetFiles), { ...greetSpec, cflags: ["-O1", "-DPOOL_TEST=1"] }, { seed });
+    const pool = await nodeBuildHost(store, { workers: 2 });
+    let inFlight = 0;
+    let peak = 0;
+    const counting: BuildHost = {
+      ...pool,
+      runner: {
+        slots: pool.runner.slots,
+        async run(cmd, signal) {
+          peak = Math.max(peak, ++inFlight);
+          try {
+            return await pool.runner.run(cmd, signal);
+          } finally {
+            inFlight--;
+          }
+        },
+      },
+    };
+    const [res] = await buildGraph([ir], { store, host: counting });
+    expect(res?.built).toBe(true);
+    expect(peak).toBe(2);
+    const [again] = await buildGraph([ir], { store, host, check: true });
+    expect(again?.check).toEqual({ identical: true, differences: [] });
+  });
+
   it("--check rebuilds in a fresh sandbox and finds identical bytes", async () => {
     const [res] = await buildGraph([libIR], { store, host, check: true });
     expect(res?.check).toEqual({ identical: true, differences: [] });
