@@ -32,7 +32,7 @@ Options (before FILE.wasm; everything after it goes to the program):
 Examples:
   eka wasi run hello.wasm
   eka wasi run --dir . --env LANG=C tool.wasm -- -o out.txt in.txt
-  eka wasi run --dir /tmp/data::/data sqlite-driver.wasm /data/db.sqlite
+  eka wasi run --dir /tmp/data::/data sqlite.wasm /data/db.sqlite
   eka wasi run --argv0 clang node_modules/@yowasp/clang/gen/llvm.core.wasm --version
 `;
 
