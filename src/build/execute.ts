@@ -15,6 +15,7 @@ import { loadSource, type SourceHost } from "./sources.ts";
 import type { BuildState } from "./state.ts";
 import { newTree, treePut } from "./tree.ts";
 import type { ProgressEvent } from "./types.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 export const DEFAULT_SOURCE_DATE_EPOCH = "1";
 
@@ -130,7 +131,7 @@ export async function executePackage(node: PlanNode, ctx: ExecContext, ingest = 
           return runTool(ctx, step, args, stepEnv, cwd, mounts, seed, locate);
         });
         tmp.dispose();
-        const text = new TextDecoder().decode(concat([r.stdout, r.stderr]));
+        const text = new TextDecoder().decode(concatBytes([r.stdout, r.stderr]));
         if (text) log.push(text.replace(/\n$/, ""));
         if (r.exitCode !== 0) {
           log.push(`== step ${step.id} failed with exit code ${r.exitCode}`);
@@ -284,9 +285,9 @@ async function runCompileFromTemplate(
     const r = await run(job.map((a) => (a === SRC ? src : a === OBJ ? obj : a === MAIN ? base : a)));
     out.push(r.stdout);
     err.push(r.stderr);
-    if (r.exitCode !== 0) return { exitCode: r.exitCode, stdout: concat(out), stderr: concat(err) };
+    if (r.exitCode !== 0) return { exitCode: r.exitCode, stdout: concatBytes(out), stderr: concatBytes(err) };
   }
-  return { exitCode: 0, stdout: concat(out), stderr: concat(err) };
+  return { exitCode: 0, stdout: concatBytes(out), stderr: concatBytes(err) };
 }
 
 /** `copy [--base DIR] SRC… DSTDIR`: copies files keeping their path relative to DIR. */
@@ -422,15 +423,6 @@ export class Semaphore {
   }
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
 
 function indent(s: string): string {
   return s

@@ -18,6 +18,7 @@ import { type FileSystem, FsError, type Stat, baseName, joinPath, normalizePath,
 import { type Clock, RealClock, VirtualClock, cryptoRandom, seededRandom } from "./clock.ts";
 import type { RunOptions, RunResult } from "./options.ts";
 import { functionNames, stackFrames } from "./trap.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 const MAX_SYMLINKS = 40;
 const encoder = new TextEncoder();
@@ -97,7 +98,7 @@ export class WasiHost {
       }
     }
     this.checkMemory();
-    return { exitCode, stdout: concat(this.out), stderr: concat(this.err) };
+    return { exitCode, stdout: concatBytes(this.out), stderr: concatBytes(this.err) };
   }
 
   /** Sets the memory for a module that imports it instead of exporting it. */
@@ -767,16 +768,6 @@ function safeNum(v: bigint): number {
   return Number(v);
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
 
 /** Throws E_WASM_IMPORT naming every import the host cannot provide. */
 export function checkImports(module: WebAssembly.Module, extra: Record<string, object> = {}): void {

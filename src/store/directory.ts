@@ -15,6 +15,7 @@
 import { EkaError } from "../errors.ts";
 import { digestFromBytes, digestToBytes } from "./digest.ts";
 import type { DirEntry, Directory } from "./types.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 const MAGIC = new TextEncoder().encode("eka-dir-1\n");
 const utf8 = new TextEncoder();
@@ -82,7 +83,7 @@ export function encodeDirectory(dir: Directory): Uint8Array {
       parts.push(b);
     }
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** Decodes and re-checks canonical form; `where` names the object for errors. */
@@ -144,14 +145,3 @@ export function decodeDirectory(bytes: Uint8Array, where: string): Directory {
   }
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

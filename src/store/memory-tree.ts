@@ -1,6 +1,6 @@
 /** A small in-memory tree that is both a TreeReader and a NarSink target (used by imports). */
 import { EkaError } from "../errors.ts";
-import { concat } from "./directory.ts";
+import { concatBytes } from "../util/bytes.ts";
 import type { NarSink } from "./nar.ts";
 import type { TreeReader, TreeStat } from "./types.ts";
 
@@ -45,7 +45,7 @@ export class MemoryTree implements TreeReader, NarSink {
   async file(path: string, executable: boolean, _size: number, contents: AsyncIterable<Uint8Array>): Promise<void> {
     const parts: Uint8Array[] = [];
     for await (const c of contents) parts.push(c.slice());
-    this.set(path, { kind: "file", data: parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts), executable });
+    this.set(path, { kind: "file", data: parts.length === 1 ? (parts[0] as Uint8Array) : concatBytes(parts), executable });
   }
   symlink(path: string, target: string): void {
     this.set(path, { kind: "symlink", target });

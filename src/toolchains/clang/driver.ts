@@ -3,6 +3,7 @@
  * its own jobs: eka asks it what it would run (`clang -### …`), parses the printed job lines, and
  * runs each job with the same multi-call module (argv[0] picks the tool).
  */
+import { concatBytes } from "../../util/bytes.ts";
 
 /** The result of running one tool of the seed module. Output is captured, never streamed. */
 export interface ToolResult {
@@ -177,20 +178,10 @@ class Collector {
     else this.chunks.push(b);
   }
   bytes(): Uint8Array {
-    return concat(this.chunks);
+    return concatBytes(this.chunks);
   }
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
