@@ -2,14 +2,16 @@
 // MemoryFS instances and inputs are read-only file systems over store views. Steps run in this
 // thread through WasiRunner.
 import { compileModule } from "../runtime/modules.ts";
-import { FsError, MemoryFS, mkdirp, readFile, runWasi, writeFile, type DirEntry, type FileHandle, type FileSystem, type Stat } from "../runtime/index.ts";
+import { FsError, MemoryFS, mkdirp, tickingClock, readFile, runWasi, writeFile, type DirEntry, type FileHandle, type FileSystem, type Stat } from "../runtime/index.ts";
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import type { CommandOutcome, Mount, RunnableCommand, Runner } from "./runner.ts";
 import type { SandboxHost, WorkDir } from "./sandbox.ts";
 
 export class MemoryWorkDir implements WorkDir {
-  readonly fs = new MemoryFS();
+  // A virtual clock (from SOURCE_DATE_EPOCH's default, 1 s), not the wall clock, so a guest that
+  // records mtimes (ar, tar) writes the same bytes on every build.
+  readonly fs = new MemoryFS({ now: tickingClock(1_000_000_000n) });
   mount(guest: string): Mount {
     return { guest, readonly: false, fs: this.fs };
   }
