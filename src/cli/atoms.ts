@@ -1,16 +1,15 @@
 // Node-only: what `eka build`, `eka run` and `eka-run` share — load an atom graph, turn it into IR,
 // build it with a host whose path sources map back to the atoms' directories.
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join, resolve as resolvePath } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve as resolvePath } from "node:path";
 import { MANIFEST_FILE } from "../atom/manifest.ts";
 import { atomDirOf, cacheDir, loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
+import { seedStorePath } from "../build/seed.ts";
+import { seedVersion } from "../build/seed.node.ts";
 import { nodeSourceHost } from "../build/sources.node.ts";
 import type { BuildResult, ProgressEvent } from "../build/types.ts";
 import { initIR, pidOf, storePathOf } from "../ir/pid.ts";
-import { makeStorePath } from "../store/store-path.ts";
-import { blake3 } from "../util/blake3.ts";
 import type { PackageIR } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
 
@@ -47,25 +46,10 @@ export async function prepareAtom(dir: string, choices: Choices, opts: LoadOptio
   return { graph, roots };
 }
 
-/**
- * The seed's store path, as build/seed.ts's seedStorePath computes it (test/cli/atoms-seed.test.ts
- * checks they agree). Computed here because build/seed.ts loads a tar reader a no-op never needs.
- */
+/** The seed's store path (named by the installed @yowasp/clang version; nothing is read or hashed). */
 export async function seedPath(): Promise<string> {
   await initIR();
-  const version = seedPackageVersion();
-  const h = blake3(new TextEncoder().encode(`eka-seed:@yowasp/clang@${version}`));
-  return makeStorePath(h, `llvm-seed-${version.replace(/[^0-9A-Za-z+\-._?=]/g, "_")}`);
-}
-
-let seedVersionMemo: string | undefined;
-function seedPackageVersion(): string {
-  if (seedVersionMemo === undefined) {
-    const entry = createRequire(import.meta.url).resolve("@yowasp/clang");
-    // The package's exports hide package.json; its entry sits in gen/.
-    seedVersionMemo = (JSON.parse(readFileSync(join(dirname(dirname(entry)), "package.json"), "utf8")) as { version: string }).version;
-  }
-  return seedVersionMemo;
+  return seedStorePath(seedVersion());
 }
 
 export interface BuildAtomOptions {
@@ -94,7 +78,7 @@ export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Pr
   }
   const { buildGraph } = await import("../build/build.ts");
   const base = { store, ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.check ? { check: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  const [{ nodeBuildHost }, { ensureSeed }] = await Promise.all([import("../build/node.ts"), import("../build/seed.node.ts")]);
+  const [{ nodeBuildHost }, { ensureSeed }] = await Promise.all([import("../build/index.node.ts"), import("../build/seed.node.ts")]);
   await ensureSeed(store);
   const host = await nodeBuildHost(store, process.env.EKA_WORKERS !== undefined ? { workers: Number(process.env.EKA_WORKERS) } : opts.jobs ? { workers: opts.jobs } : {});
   const dirs = pathSourceDirs(p.graph);

@@ -1,2 +1,0 @@
-// Kept for importers of the old name; the Node entry of build/ is index.node.ts.
-export * from "./index.node.ts";
