@@ -1,28 +1,17 @@
 // `eka cc` end to end: the real seed clang on eka's WASI host, real files in a temp directory, the
 // CLI run as a user runs it (bin/eka.js), the outputs run on eka's host.
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eka } from "./eka-cli.ts";
 import { runWasi } from "../../../src/runtime/index.ts";
 import { compileModule } from "../../../src/runtime/modules.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const fixtures = join(import.meta.dirname, "../fixtures/multi");
-const run = promisify(execFile);
 
-/** Runs `eka ARGS` in `cwd`; never throws on a non-zero exit. */
-async function eka(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(root, "bin/eka.js"), ...args], { cwd, maxBuffer: 16 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === "number" ? x.code : -1, stdout: x.stdout ?? "", stderr: x.stderr ?? "" };
-  }
-}
 
 /** Runs a wasm command on eka's host. */
 async function runGuest(file: string, args: string[]): Promise<{ exitCode: number; stdout: string }> {

@@ -1,26 +1,14 @@
 // The SQLite amalgamation compiled by the seed clang through `eka cc`, then run with `eka wasi run`:
 // a database file written in a --dir survives into a second run that reads it back.
-import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eka } from "./eka-cli.ts";
 
-const root = join(import.meta.dirname, "../../..");
-const run = promisify(execFile);
 const sqliteDir = join(dirname(createRequire(import.meta.url).resolve("better-sqlite3/package.json")), "deps/sqlite3");
 
-async function eka(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [join(root, "bin/eka.js"), ...args], { cwd, maxBuffer: 16 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof x.code === "number" ? x.code : -1, stdout: x.stdout ?? "", stderr: x.stderr ?? "" };
-  }
-}
 
 const WRITE =
   "CREATE TABLE city(name TEXT PRIMARY KEY, country TEXT, pop INTEGER);" +
