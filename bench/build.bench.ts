@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildGraph, ensureSeed, nodeBuildHost } from "../src/build/index.node.ts";
-import type { BuildHost, ProgressEvent } from "../src/build/index.ts";
-import { driverTemplates } from "../src/build/execute.ts";
+import { buildGraph, ensureSeed, nodeBuildHost } from "../src/builder/index.node.ts";
+import type { BuildHost, ProgressEvent } from "../src/builder/index.ts";
+import { driverTemplates } from "../src/builder/execute.ts";
 import { initIR, storePathOf, type PackageIR } from "../src/ir/index.ts";
 import { openStore, type Store } from "../src/store/open.node.ts";
-import { cPackage, writeSources } from "../test/build/helpers.ts";
+import { cPackage, writeSources } from "../test/builder/helpers.ts";
 
 const SQLITE_DIR = join(import.meta.dirname, "../node_modules/better-sqlite3/deps/sqlite3");
 

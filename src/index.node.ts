@@ -5,10 +5,10 @@
 export * as runtime from "./runtime/index.ts";
 export * as store from "./store/index.node.ts";
 export * as ir from "./ir/index.ts";
-export * as build from "./build/index.node.ts";
+export * as build from "./builder/index.node.ts";
 export { EkaError, isEkaError } from "./errors.ts";
 export { runWasi, MemoryFS, OverlayFS, ReadOnlyFS } from "./runtime/index.ts";
 export { NodeDirFS } from "./runtime/nodefs.node.ts";
 export { openStore, defaultStoreAddress } from "./store/index.node.ts";
-export { buildGraph } from "./build/index.node.ts";
+export { buildGraph } from "./builder/index.node.ts";
 export { pidOf, storePathOf } from "./ir/index.ts";

@@ -7,9 +7,9 @@
 export * as runtime from "./runtime/index.ts";
 export * as store from "./store/index.ts";
 export * as ir from "./ir/index.ts";
-export * as build from "./build/index.ts";
+export * as build from "./builder/index.ts";
 export { EkaError, isEkaError } from "./errors.ts";
 export { runWasi, MemoryFS, OverlayFS, ReadOnlyFS } from "./runtime/index.ts";
 export { openStore } from "./store/index.ts";
-export { buildGraph } from "./build/index.ts";
+export { buildGraph } from "./builder/index.ts";
 export { pidOf, storePathOf } from "./ir/index.ts";

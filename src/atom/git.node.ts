@@ -4,8 +4,8 @@ import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import semver from "semver";
-import { nodeSourceHost } from "../build/sources.node.ts";
-import { treeChildren, type Tree } from "../build/tree.ts";
+import { nodeSourceHost } from "../builder/sources.node.ts";
+import { treeChildren, type Tree } from "../builder/tree.ts";
 import { EkaError } from "../errors.ts";
 
 const run = promisify(execFile);

@@ -9,7 +9,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpat
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import semver from "semver";
-import { bytesHash, narHash, newTree, treePut, type Tree } from "../build/tree.ts";
+import { bytesHash, narHash, newTree, treePut, type Tree } from "../builder/tree.ts";
 import { EkaError } from "../errors.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { manifestError } from "./errors.ts";

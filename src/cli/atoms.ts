@@ -5,10 +5,10 @@ import { join, resolve as resolvePath } from "node:path";
 import { MANIFEST_FILE } from "../atom/manifest.ts";
 import { atomDirOf, cacheDir, loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
-import { seedStorePath } from "../build/seed.ts";
-import { seedVersion } from "../build/seed.node.ts";
-import { nodeSourceHost } from "../build/sources.node.ts";
-import type { BuildResult, ProgressEvent } from "../build/types.ts";
+import { seedStorePath } from "../builder/seed.ts";
+import { seedVersion } from "../builder/seed.node.ts";
+import { nodeSourceHost } from "../builder/sources.node.ts";
+import type { BuildResult, ProgressEvent } from "../builder/types.ts";
 import { initIR, pidOf, storePathOf } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
@@ -76,9 +76,9 @@ export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Pr
       });
     }
   }
-  const { buildGraph } = await import("../build/build.ts");
+  const { buildGraph } = await import("../builder/build.ts");
   const base = { store, ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.check ? { check: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  const [{ nodeBuildHost }, { ensureSeed }] = await Promise.all([import("../build/index.node.ts"), import("../build/seed.node.ts")]);
+  const [{ nodeBuildHost }, { ensureSeed }] = await Promise.all([import("../builder/index.node.ts"), import("../builder/seed.node.ts")]);
   await ensureSeed(store);
   const host = await nodeBuildHost(store, process.env.EKA_WORKERS !== undefined ? { workers: Number(process.env.EKA_WORKERS) } : opts.jobs ? { workers: opts.jobs } : {});
   const dirs = pathSourceDirs(p.graph);

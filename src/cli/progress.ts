@@ -1,6 +1,6 @@
 // Node-only: renders build progress. On a TTY one status line is redrawn in place; otherwise each
 // event worth knowing is one plain line, so logs and CI output stay readable.
-import type { ProgressEvent } from "../build/types.ts";
+import type { ProgressEvent } from "../builder/types.ts";
 
 export interface ProgressSink {
   write(s: string): unknown;

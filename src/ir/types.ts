@@ -84,7 +84,7 @@ export interface PackageIR {
   sources: Record<string, SourceSpec>;
   /** Free-form configuration (feature flags, variant); part of the pid only. */
   config: JsonValue;
-  /** The build's whole environment besides the variables the sandbox adds (see build/). */
+  /** The build's whole environment besides the variables the sandbox adds (see builder/). */
   env: Record<string, string>;
   steps: Step[];
   /** Output names; only `out` is built today. */

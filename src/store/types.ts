@@ -4,7 +4,7 @@ import type { Digest } from "./digest.ts";
 /**
  * A tiny synchronous read-only file tree. Paths are relative, '/'-separated, without leading or
  * trailing slashes; "" is the root. A missing path is `null` from stat(); the other methods may
- * throw on a missing path. build/ adapts the runtime's file systems to this, and view() returns
+ * throw on a missing path. builder/ adapts the runtime's file systems to this, and view() returns
  * one the runtime can mount.
  */
 export interface TreeReader {

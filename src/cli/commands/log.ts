@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new EkaError("E_NOT_STORE_PATH", `'${target}' is neither a store path (/nix/store/<hash>-<name>) nor a pid (64 hex digits)`);
   }
   const { openStore } = await import("../../store/open.node.ts");
-  const { buildStateFor } = await import("../../build/index.node.ts");
+  const { buildStateFor } = await import("../../builder/index.node.ts");
   const store = await openStore(values.store);
   const log = buildStateFor(store).readLog(key);
   if (log === null) {

@@ -1,6 +1,6 @@
 // Node-only: `eka run [ATOM] [-- ARGS]` — build the atom if needed, then run its program.
 import { isAbsolute, relative } from "node:path";
-import type { Mount } from "../../build/runner.ts";
+import type { Mount } from "../../builder/runner.ts";
 import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
 import { atomDirFromArg, buildPrepared, prepareAtom, splitVariantArgs, type PreparedAtom } from "../atoms.ts";
@@ -72,8 +72,8 @@ export async function runAtomProgram(prepared: PreparedAtom, program: string | u
     progress.finish();
   }
   const [{ resolveProgram }, { NodeSandboxHost }, { runWasi }, { NodeDirFS }, { compileModule }] = await Promise.all([
-    import("../../build/run-program.ts"),
-    import("../../build/sandbox.node.ts"),
+    import("../../builder/run-program.ts"),
+    import("../../builder/sandbox.node.ts"),
     import("../../runtime/index.ts"),
     import("../../runtime/nodefs.node.ts"),
     import("../../runtime/modules.ts"),

@@ -3,8 +3,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { narHash } from "../../src/build/tree.ts";
-import { readDirTree } from "../../src/build/sources.node.ts";
+import { narHash } from "../../src/builder/tree.ts";
+import { readDirTree } from "../../src/builder/sources.node.ts";
 import type { PackageIR, InputRef } from "../../src/ir/index.ts";
 import { storePathOf } from "../../src/ir/index.ts";
 import { cbuildSteps, type CBuildSpec } from "../../src/toolchains/cbuild/index.ts";

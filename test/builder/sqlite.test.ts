@@ -3,7 +3,7 @@
 // -O1 here (bench/build.bench.ts builds it at -O1).
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildGraph, ensureSeed, nodeBuildHost, runProgram } from "../../src/build/index.node.ts";
+import { buildGraph, ensureSeed, nodeBuildHost, runProgram } from "../../src/builder/index.node.ts";
 import { initIR, storePathOf } from "../../src/ir/index.ts";
 import { openStore, removeReadOnlyTree, type Store } from "../../src/store/open.node.ts";
 import { cPackage, tempDir, writeSources } from "./helpers.ts";

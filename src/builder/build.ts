@@ -22,7 +22,7 @@ export async function buildGraph(roots: PackageIR[], opts: BuildOptions): Promis
   }
   if (p.toBuild.length > 0) {
     const host = opts.host;
-    if (!host) throw new EkaError("E_NO_BUILD_HOST", "this build needs a build host (runner, sandboxes, sources); under Node import buildGraph from build/index.node.ts");
+    if (!host) throw new EkaError("E_NO_BUILD_HOST", "this build needs a build host (runner, sandboxes, sources); under Node import buildGraph from builder/index.node.ts");
     const ctx: ExecContext = {
       store,
       state: host.state ?? memoryStateFor(store),

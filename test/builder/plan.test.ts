@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from "vitest";
-import { plan } from "../../src/build/plan.ts";
+import { plan } from "../../src/builder/plan.ts";
 import { initIR, storePathOf, type PackageIR } from "../../src/ir/index.ts";
 
 const pkg = (name: string, inputs: Record<string, PackageIR> = {}): PackageIR => ({

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { gzipSync, zipSync } from "fflate";
 import { packTar } from "modern-tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchSource, loadSource, sourceStorePath } from "../../src/build/sources.ts";
+import { fetchSource, loadSource, sourceStorePath } from "../../src/builder/sources.ts";
 import { openStore } from "../../src/store/index.ts";
-import { nodeSourceHost } from "../../src/build/sources.node.ts";
-import { bytesHash, narHash, type Tree } from "../../src/build/tree.ts";
+import { nodeSourceHost } from "../../src/builder/sources.node.ts";
+import { bytesHash, narHash, type Tree } from "../../src/builder/tree.ts";
 import { isEkaError } from "../../src/errors.ts";
 import { initIR } from "../../src/ir/index.ts";
 

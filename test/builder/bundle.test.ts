@@ -2,9 +2,9 @@
 import { build } from "esbuild";
 import { expect, it } from "vitest";
 
-it("bundles src/build/index.ts for the browser", async () => {
+it("bundles src/builder/index.ts for the browser", async () => {
   const r = await build({
-    entryPoints: [new URL("../../src/build/index.ts", import.meta.url).pathname],
+    entryPoints: [new URL("../../src/builder/index.ts", import.meta.url).pathname],
     bundle: true,
     platform: "browser",
     format: "esm",

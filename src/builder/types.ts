@@ -18,7 +18,7 @@ export type ProgressEvent =
   | { type: "package-done"; storePath: string; built: boolean; packagesDone: number; packagesToBuild: number; ms: number; stepsRun: number; stepsCached: number }
   | { type: "wait-lock"; storePath: string };
 
-/** Where and how steps run. Node fills it in (build/index.node.ts); a browser passes its own. */
+/** Where and how steps run. Node fills it in (builder/index.node.ts); a browser passes its own. */
 export interface BuildHost {
   runner: Runner;
   sandboxes: SandboxHost;

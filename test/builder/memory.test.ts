@@ -3,11 +3,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { buildGraph, importSeed, type BuildHost } from "../../src/build/index.ts";
-import { MemorySandboxHost, WasiRunner } from "../../src/build/memory-sandbox.ts";
-import { runProgram } from "../../src/build/run-program.ts";
-import type { SourceHost } from "../../src/build/sources.ts";
-import { newTree, treePut, narHash } from "../../src/build/tree.ts";
+import { buildGraph, importSeed, type BuildHost } from "../../src/builder/index.ts";
+import { MemorySandboxHost, WasiRunner } from "../../src/builder/memory-sandbox.ts";
+import { runProgram } from "../../src/builder/run-program.ts";
+import type { SourceHost } from "../../src/builder/sources.ts";
+import { newTree, treePut, narHash } from "../../src/builder/tree.ts";
 import { initIR, storePathOf, type PackageIR } from "../../src/ir/index.ts";
 import { openStore } from "../../src/store/index.ts";
 import { cbuildSteps } from "../../src/toolchains/cbuild/index.ts";

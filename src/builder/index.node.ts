@@ -1,5 +1,5 @@
 /**
- * Node entry of build/: buildGraph with the build host filled in — worker-pool runner, host temp
+ * Node entry of builder/: buildGraph with the build host filled in — worker-pool runner, host temp
  * directories as sandboxes, sources from disk/http/git, and build state (action cache, logs,
  * locks) in the store's directory for file stores.
  */
