@@ -120,7 +120,7 @@ export function positiveInt(command: string, option: string, value: string | und
  * Runs a group's subcommand (`eka store gc …`): the first positional names it, wherever the
  * group's own options (`--store ADDRESS`) sit; the subcommand gets the other arguments.
  */
-export function runSubcommand(command: string, help: string, subcommands: Readonly<Record<string, Command>>, argv: string[], groupOptions: Options = {}): Promise<number> {
+export async function runSubcommand(command: string, help: string, subcommands: Readonly<Record<string, Command>>, argv: string[], groupOptions: Options = {}): Promise<number> {
   const options: Options = { ...groupOptions, ...HELP };
   const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const first = tokens.find((t) => t.kind === "positional" || t.kind === "option-terminator");
