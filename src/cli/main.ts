@@ -48,6 +48,19 @@ export async function mainRun(argv: string[]): Promise<number> {
   return runCommand("eka-run", async () => (await import("./commands/eka-run.ts")).run(argv));
 }
 
+/** Prints an error the way every eka command does and returns its exit status. */
+export function reportError(e: unknown, command = "eka"): number {
+  if (isEkaError(e, "E_USAGE")) return usageError(e instanceof UsageError ? e.command : command, e.message);
+  if (e instanceof EkaError) {
+    process.stderr.write(`eka: error[${e.code}]: ${e.message}\n`);
+    // The CLI aborts a build only on SIGINT: exit as a shell reports a process ended by it.
+    return e.code === "E_ABORTED" ? 130 : 1;
+  }
+  const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  process.stderr.write(`eka: internal error: ${msg}\n`);
+  return 70;
+}
+
 /**
  * Runs a command and turns what it threw into output and the exit status: 0 after --help,
  * 2 for a usage error, 130 for an interrupted build, 1 for any other `EkaError`, 70 otherwise.
@@ -62,19 +75,6 @@ async function runCommand(command: string, run: () => Promise<number>): Promise<
     }
     return reportError(e, command);
   }
-}
-
-/** Prints an error the way every eka command does and returns its exit status. */
-export function reportError(e: unknown, command = "eka"): number {
-  if (isEkaError(e, "E_USAGE")) return usageError(e instanceof UsageError ? e.command : command, e.message);
-  if (e instanceof EkaError) {
-    process.stderr.write(`eka: error[${e.code}]: ${e.message}\n`);
-    // The CLI aborts a build only on SIGINT: exit as a shell reports a process ended by it.
-    return e.code === "E_ABORTED" ? 130 : 1;
-  }
-  const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
-  process.stderr.write(`eka: internal error: ${msg}\n`);
-  return 70;
 }
 
 function usageError(command: string, message: string): number {
