@@ -103,23 +103,3 @@ function pathSourceDirs(g: AtomNode, out = new Map<string, string>()): Map<strin
   for (const d of Object.values(g.deps)) pathSourceDirs(d, out);
   return out;
 }
-
-/**
- * Splits `--NAME=VALUE` variant options (anything parseArgs would not know) off argv, so each
- * command can declare its own options and still take `--cc=clang --host=…`.
- */
-export function splitVariantArgs(argv: string[], known: Set<string>): { rest: string[]; choices: Choices } {
-  const rest: string[] = [];
-  const choices: Choices = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === "--") {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    const m = /^--([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(a);
-    if (m && !known.has(m[1] as string)) choices[m[1] as string] = m[2] as string;
-    else rest.push(a);
-  }
-  return { rest, choices };
-}

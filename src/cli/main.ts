@@ -1,19 +1,13 @@
 // Node-only: the `eka` command line entry point.
-import { EkaError } from "../errors.ts";
+import { EkaError, isEkaError } from "../errors.ts";
 import { didYouMean } from "../util/suggest.ts";
+import { HelpRequested, UsageError, type Command } from "./args.ts";
 
 /**
- * Each command lives in its own module under ./commands and is loaded only when used, so that
- * `eka build` on a no-op stays fast. A command module exports `run(argv): Promise<number>`
- * (the exit status) and `help: string`.
+ * Each command lives in its own module under ./commands (the shape is `Command` in ./args.ts) and
+ * is loaded only when used, so that `eka build` on a no-op stays fast.
  */
-export interface CommandModule {
-  help: string;
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
-
-const commands: Record<string, () => Promise<CommandModule>> = {
+export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   init: () => import("./commands/init.ts"),
   add: () => import("./commands/add.ts"),
   resolve: () => import("./commands/resolve.ts"),
@@ -21,22 +15,19 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   run: () => import("./commands/run.ts"),
   log: () => import("./commands/log.ts"),
   store: () => import("./commands/store.ts"),
-  cc: () => import("./commands/cc.ts").then((m) => m.cc),
-  "c++": () => import("./commands/cc.ts").then((m) => m.cxx),
-  ar: () => import("./commands/cc.ts").then((m) => m.ar),
-  ld: () => import("./commands/cc.ts").then((m) => m.ld),
+  cc: () => import("./commands/cc.ts"),
+  "c++": () => import("./commands/cxx.ts"),
+  ar: () => import("./commands/ar.ts"),
+  ld: () => import("./commands/ld.ts"),
   wasi: () => import("./commands/wasi.ts"),
 };
 
 export async function main(argv: string[]): Promise<number> {
   const global = takeGlobalOptions(argv);
-  if (typeof global === "string") {
-    process.stderr.write(`eka: ${global}\n`);
-    return 2;
-  }
+  if (typeof global === "string") return usageError("eka", global);
   const [name, ...rest] = global;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(await usage());
+    (name === undefined ? process.stderr : process.stdout).write(await usage());
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-V") {
@@ -45,25 +36,50 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`eka: unknown command '${name}'${suggest(name)}\nRun 'eka --help' for the list of commands.\n`);
-    return 2;
+    const near = didYouMean(name, Object.keys(commands));
+    const what = name.startsWith("-") ? `unknown option '${name}'` : `unknown command '${name}'`;
+    return usageError("eka", `${what}${near ? ` (did you mean '${near}'?)` : ""}`);
   }
-  try {
-    return await (await load()).run(rest);
-  } catch (e) {
-    return reportError(e);
-  }
+  return runCommand(`eka ${name}`, async () => (await load()).run(rest));
+}
+
+/** `eka-run SCRIPT [ARGS…]`: the shebang interpreter. */
+export async function mainRun(argv: string[]): Promise<number> {
+  return runCommand("eka-run", async () => (await import("./commands/eka-run.ts")).run(argv));
 }
 
 /** Prints an error the way every eka command does and returns its exit status. */
-export function reportError(e: unknown): number {
+export function reportError(e: unknown, command = "eka"): number {
+  if (isEkaError(e, "E_USAGE")) return usageError(e instanceof UsageError ? e.command : command, e.message);
   if (e instanceof EkaError) {
     process.stderr.write(`eka: error[${e.code}]: ${e.message}\n`);
-    return 1;
+    // The CLI aborts a build only on SIGINT: exit as a shell reports a process ended by it.
+    return e.code === "E_ABORTED" ? 130 : 1;
   }
   const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
   process.stderr.write(`eka: internal error: ${msg}\n`);
   return 70;
+}
+
+/**
+ * Runs a command and turns what it threw into output and the exit status: 0 after --help,
+ * 2 for a usage error, 130 for an interrupted build, 1 for any other `EkaError`, 70 otherwise.
+ */
+async function runCommand(command: string, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(e.help);
+      return 0;
+    }
+    return reportError(e, command);
+  }
+}
+
+function usageError(command: string, message: string): number {
+  process.stderr.write(`${command}: ${message}\nRun '${command} --help' for usage.\n`);
+  return 2;
 }
 
 async function usage(): Promise<string> {
@@ -81,8 +97,11 @@ async function usage(): Promise<string> {
     "",
     "Global options (before the command):",
     "  --store ADDRESS   the store to use (memory:, file:///dir); default $EKA_STORE, else ~/.local/share/eka/store",
+    "  -V, --version     print eka's version",
+    "  -h, --help        this list",
     "",
-    "Run 'eka <command> --help' for a command's options.",
+    "Run 'eka <command> --help' for a command's options. Exit status: 0 success, 1 an error (its",
+    "E_* code is printed; see docs/errors.md), 2 a usage error, 70 an internal error, 130 interrupted.",
     "",
   );
   return lines.join("\n");
@@ -101,18 +120,4 @@ function takeGlobalOptions(argv: string[]): string[] | string {
     process.env.EKA_STORE = value;
   }
   return out;
-}
-
-function suggest(name: string): string {
-  const near = didYouMean(name, Object.keys(commands));
-  return near ? ` (did you mean '${near}'?)` : "";
-}
-
-/** `eka-run SCRIPT [ARGS…]`: the shebang interpreter. */
-export async function mainRun(argv: string[]): Promise<number> {
-  try {
-    return await (await import("./commands/eka-run.ts")).run(argv);
-  } catch (e) {
-    return reportError(e);
-  }
 }

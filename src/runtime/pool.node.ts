@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
-import { EkaError } from "../errors.ts";
+import { EkaError, type ErrorCode } from "../errors.ts";
 import type { FileSystem } from "./fs.ts";
 import { cachedModule, compileModule } from "./modules.ts";
 
@@ -256,7 +256,7 @@ export class WorkerPool {
 
 type WorkerReply =
   | { id: number; ok: true; result: PoolResult }
-  | { id: number; ok: false; code?: string; message: string; details?: Record<string, unknown> };
+  | { id: number; ok: false; code?: ErrorCode; message: string; details?: Record<string, unknown> };
 
 /** The runtime's deterministic options for a job's `deterministic` field. */
 export function deterministicOptions(d: PoolJob["deterministic"]): { epochNs?: bigint; seed?: number } {

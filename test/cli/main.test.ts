@@ -2,7 +2,10 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { UsageError } from "../../src/cli/args.ts";
+import { reportError } from "../../src/cli/main.ts";
+import { EkaError } from "../../src/errors.ts";
 
 const eka = (args: string[]) =>
   spawnSync(process.execPath, ["bin/eka.js", ...args], { encoding: "utf8" });
@@ -38,5 +41,23 @@ describe("global options", () => {
     const r = eka(["--store"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--store needs an address/);
+  });
+});
+
+describe("exit statuses", () => {
+  it("are 1 for an EkaError, 2 for a usage error, 130 for an aborted build, 70 for anything else", () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((s) => (written.push(String(s)), true));
+    try {
+      expect(reportError(new EkaError("E_NO_ATOM", "no atom.toml in /x"))).toBe(1);
+      expect(reportError(new UsageError("eka log", "missing PATH"))).toBe(2);
+      expect(reportError(new EkaError("E_ABORTED", "build aborted"))).toBe(130);
+      expect(reportError(new TypeError("x is undefined"))).toBe(70);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written[0]).toBe("eka: error[E_NO_ATOM]: no atom.toml in /x\n");
+    expect(written[1]).toBe("eka log: missing PATH\nRun 'eka log --help' for usage.\n");
+    expect(written[3]).toMatch(/^eka: internal error: TypeError: x is undefined\n\s+at /);
   });
 });

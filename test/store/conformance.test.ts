@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isEkaError } from "../../src/errors.ts";
+import { isEkaError, type ErrorCode } from "../../src/errors.ts";
 import {
   addSource,
   collectGarbage,
@@ -37,7 +37,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const pidOf = (s: string) => digestOf(enc(s));
 const pathFor = (pid: Digest, name: string) => makeStorePath(pid, name);
 
-function expectCode(fn: () => unknown, code: string): void {
+function expectCode(fn: () => unknown, code: ErrorCode): void {
   try {
     fn();
   } catch (e) {

@@ -6,7 +6,7 @@ import { gitTree, highestMatching } from "../../atom/git.node.ts";
 import { MANIFEST_FILE, parseManifest } from "../../atom/manifest.ts";
 import { atomDirOf, atomicWrite, loadAtomGraph, readManifest } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
-import { parseCommandArgs } from "../args.ts";
+import { parseCommand, UsageError } from "../args.ts";
 
 export const summary = "Add a dependency (git URI or local path) and lock it";
 export const help = `Usage: eka add URI|PATH [--version RANGE] [--name NAME] [--atom DIR]
@@ -28,15 +28,12 @@ Examples:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("add", help, argv, { version: { type: "string" }, name: { type: "string" }, atom: { type: "string" }, json: { type: "boolean" } });
-  if (typeof parsed === "number") return parsed;
-  const { values, positionals } = parsed;
-  const target = positionals[0];
-  if (!target || positionals.length > 1) {
-    process.stderr.write(`eka add: give one URI or PATH\n\n${help}`);
-    return 2;
-  }
-  if (values.version !== undefined && semver.validRange(values.version) === null) throw new EkaError("E_USAGE", `--version '${values.version}' is not a semver range; write e.g. "^1.2" or "*"`);
+  const { values, positionals } = parseCommand(
+    { command: "eka add", help, options: { version: { type: "string" }, name: { type: "string" }, atom: { type: "string" }, json: { type: "boolean" } }, args: { name: "URI or PATH", min: 1, max: 1 } },
+    argv,
+  );
+  const target = positionals[0] as string;
+  if (values.version !== undefined && semver.validRange(values.version) === null) throw new UsageError("eka add", `--version '${values.version}' is not a semver range; write e.g. "^1.2" or "*"`);
   const dir = atomDirOf(values.atom ?? ".");
   const isUri = /^[a-z][a-z0-9+.-]*:\/\//i.test(target) || /^[^/]+@[^/]+:/.test(target);
   let name = values.name;

@@ -1,8 +1,8 @@
 // Node-only: `eka build [ATOM]` — resolve, turn into IR, build what the store lacks.
 import { EkaError } from "../../errors.ts";
-import { atomDirFromArg, buildPrepared, prepareAtom, splitVariantArgs } from "../atoms.ts";
+import { parseCommand, positiveInt } from "../args.ts";
+import { atomDirFromArg, buildPrepared, prepareAtom } from "../atoms.ts";
 import { ProgressRenderer } from "../progress.ts";
-import { parseCommandArgs } from "../args.ts";
 
 export const summary = "Build an atom (and what it depends on) into the store";
 export const help = `Usage: eka build [ATOM] [options] [--VARIANT=CHOICE…]
@@ -40,23 +40,11 @@ const OPTIONS = {
   jobs: { type: "string", short: "j" },
   frozen: { type: "boolean" },
   "no-progress": { type: "boolean" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
-  const { rest, choices } = splitVariantArgs(argv, new Set(Object.keys(OPTIONS)));
-  const parsed = parseCommandArgs("build", help, rest, OPTIONS);
-  if (typeof parsed === "number") return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) {
-    process.stderr.write(`eka build: one atom at a time (got ${positionals.join(", ")})\n`);
-    return 2;
-  }
-  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
-    process.stderr.write(`eka build: --jobs wants a positive whole number, got '${values.jobs}'\n`);
-    return 2;
-  }
+  const { values, positionals, choices } = parseCommand({ command: "eka build", help, options: OPTIONS, args: { name: "ATOM", min: 0, max: 1, hint: "build one atom at a time" }, variants: true }, argv);
+  const jobs = positiveInt("eka build", "jobs", values.jobs);
   const dir = await atomDirFromArg(positionals[0] ?? ".");
   const t0 = performance.now();
   const [prepared, store] = await Promise.all([prepareAtom(dir, choices, values.frozen ? { frozen: true } : {}), openDefaultStore()]);

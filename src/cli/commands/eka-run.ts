@@ -6,6 +6,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import semver from "semver";
 import { EkaError } from "../../errors.ts";
+import { parseCommand } from "../args.ts";
 import { atomDirFromRef, prepareAtom } from "../atoms.ts";
 import { runAtomProgram } from "./run.ts";
 
@@ -48,11 +49,8 @@ export function parseShebang(text: string, file: string): ShebangLine {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const [script, ...args] = argv;
-  if (script === undefined || script === "--help" || script === "-h") {
-    (script === undefined ? process.stderr : process.stdout).write(help);
-    return script === undefined ? 2 : 0;
-  }
+  const { positionals } = parseCommand({ command: "eka-run", help, options: {}, args: { name: "SCRIPT", min: 1, max: Infinity }, passOn: "positional" }, argv);
+  const [script, ...args] = positionals as [string, ...string[]];
   const file = resolve(script);
   let text: string;
   try {

@@ -4,7 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { MANIFEST_FILE } from "../../atom/manifest.ts";
 import { loadAtomGraph } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
-import { parseCommandArgs } from "../args.ts";
+import { parseCommand, UsageError } from "../args.ts";
 
 export const summary = "Create a new atom (atom.toml, a C hello world, atom.lock)";
 export const help = `Usage: eka init [DIR] [--name NAME]
@@ -19,12 +19,10 @@ Options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("init", help, argv, { name: { type: "string" }, json: { type: "boolean" } });
-  if (typeof parsed === "number") return parsed;
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand({ command: "eka init", help, options: { name: { type: "string" }, json: { type: "boolean" } }, args: { name: "DIR", min: 0, max: 1 } }, argv);
   const dir = resolve(positionals[0] ?? ".");
   const name = values.name ?? basename(dir).toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "");
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(name)) throw new EkaError("E_USAGE", `'${name}' cannot be an atom id; pass --name with letters, digits, _ and -`);
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(name)) throw new UsageError("eka init", `'${name}' cannot be an atom id; pass --name with letters, digits, _ and -`);
   const file = join(dir, MANIFEST_FILE);
   if (existsSync(file)) throw new EkaError("E_EXISTS", `${file} exists already; edit it, or choose another directory`);
   mkdirSync(join(dir, "src"), { recursive: true });

@@ -1,8 +1,8 @@
 // Node-only: `eka log PATH` — a package's build log (every step's command and output).
-import { parseArgs } from "node:util";
 import { EkaError } from "../../errors.ts";
+import { parseCommand } from "../args.ts";
 
-export const summary = "print the build log of a package";
+export const summary = "Print the build log of a package";
 export const help = `Usage: eka log [--store ADDRESS] [--json] PATH
 
 Prints the log of the last build of PATH: every step's command line and its output (cached
@@ -16,19 +16,10 @@ Options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { store: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    process.stdout.write(help);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(`eka log: expected one store path or pid, got ${positionals.length}\n\n${help}`);
-    return 2;
-  }
+  const { values, positionals } = parseCommand(
+    { command: "eka log", help, options: { store: { type: "string" }, json: { type: "boolean" } }, args: { name: "PATH (a store path or pid)", min: 1, max: 1 } },
+    argv,
+  );
   const target = positionals[0] as string;
   const m = /^(\/nix\/store\/[^/]+)/.exec(target);
   const key = m ? (m[1] as string) : target;

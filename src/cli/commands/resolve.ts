@@ -1,6 +1,6 @@
 // Node-only: `eka resolve [ATOM]` — bring atom.lock in line with atom.toml.
 import { atomDirOf, displayPath, loadAtomGraph } from "../../atom/resolve.node.ts";
-import { parseCommandArgs } from "../args.ts";
+import { parseCommand } from "../args.ts";
 
 export const summary = "Bring atom.lock in line with atom.toml";
 export const help = `Usage: eka resolve [ATOM] [--frozen] [--json]
@@ -17,9 +17,7 @@ Options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommandArgs("resolve", help, argv, { frozen: { type: "boolean" }, json: { type: "boolean" } });
-  if (typeof parsed === "number") return parsed;
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommand({ command: "eka resolve", help, options: { frozen: { type: "boolean" }, json: { type: "boolean" } }, args: { name: "ATOM", min: 0, max: 1 } }, argv);
   const dir = atomDirOf(positionals[0] ?? ".");
   const changes: { atom: string; entry: string; reason: string }[] = [];
   const g = await loadAtomGraph(dir, { frozen: !!values.frozen, onChange: (d, what, why) => changes.push({ atom: displayPath(d), entry: what, reason: why }) });

@@ -3,11 +3,11 @@ import { isAbsolute, relative } from "node:path";
 import type { Mount } from "../../builder/runner.ts";
 import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
-import { atomDirFromArg, buildPrepared, prepareAtom, splitVariantArgs, type PreparedAtom } from "../atoms.ts";
+import { parseCommand } from "../args.ts";
+import { atomDirFromArg, buildPrepared, prepareAtom, type PreparedAtom } from "../atoms.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { readStdin, writeFd } from "../stdio.ts";
 import { openDefaultStore } from "./build.ts";
-import { parseCommandArgs } from "../args.ts";
 
 export const summary = "Build an atom if needed and run its program";
 export const help = `Usage: eka run [ATOM] [options] [--VARIANT=CHOICE…] [-- ARGS…]
@@ -33,21 +33,13 @@ Examples:
 const OPTIONS = {
   program: { type: "string", short: "p" },
   frozen: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
-  const dash = argv.indexOf("--");
-  const own = dash < 0 ? argv : argv.slice(0, dash);
-  const progArgs = dash < 0 ? [] : argv.slice(dash + 1);
-  const { rest, choices } = splitVariantArgs(own, new Set(Object.keys(OPTIONS)));
-  const parsed = parseCommandArgs("run", help, rest, OPTIONS);
-  if (typeof parsed === "number") return parsed;
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) {
-    process.stderr.write(`eka run: one atom at a time; put the program's arguments after '--' (got ${positionals.join(" ")})\n`);
-    return 2;
-  }
+  const { values, positionals, choices, rest: progArgs } = parseCommand(
+    { command: "eka run", help, options: OPTIONS, args: { name: "ATOM", min: 0, max: 1, hint: "put the program's arguments after '--'" }, variants: true, passOn: "dash" },
+    argv,
+  );
   const dir = await atomDirFromArg(positionals[0] ?? ".");
   const prepared = await prepareAtom(dir, choices, values.frozen ? { frozen: true } : {});
   return runAtomProgram(prepared, values.program, progArgs);

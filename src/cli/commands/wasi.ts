@@ -2,10 +2,10 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { isatty } from "node:tty";
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EkaError } from "../../errors.ts";
 import { checkImports, type Preopen, runWasi } from "../../runtime/index.ts";
 import { NodeDirFS } from "../../runtime/nodefs.node.ts";
+import { parseCommand, runSubcommand, UsageError, type Command } from "../args.ts";
 import { readStdin, writeFd } from "../stdio.ts";
 
 export const summary = "Run a WASI preview1 command (.wasm) with chosen directories and environment";
@@ -42,39 +42,18 @@ const options = {
   env: { type: "string", multiple: true },
   argv0: { type: "string" },
   deterministic: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} satisfies ParseArgsConfig["options"];
+} as const;
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === "--help" || sub === "-h" || sub === "help") {
-    process.stdout.write(help);
-    return 0;
-  }
-  if (sub !== "run") {
-    process.stderr.write(sub === undefined ? help : `eka wasi: unknown subcommand '${sub}' (the only one is 'run')\n`);
-    return 2;
-  }
+export const subcommands: Readonly<Record<string, Command>> = { run: { summary, help, run: runCommand } };
+
+export function run(argv: string[]): Promise<number> {
+  return runSubcommand("eka wasi", help, subcommands, argv);
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   // Options end at the first positional (the module): the rest are the program's own arguments.
-  const scan = parseArgs({ args: rest, options, allowPositionals: true, strict: false, tokens: true });
-  const first = scan.tokens.find((t) => t.kind === "positional" || t.kind === "option-terminator");
-  const split = first === undefined ? rest.length : first.kind === "option-terminator" ? first.index + 1 : first.index;
-  let values;
-  try {
-    ({ values } = parseArgs({ args: rest.slice(0, first?.kind === "option-terminator" ? first.index : split), options, strict: true, allowPositionals: false }));
-  } catch (e) {
-    process.stderr.write(`eka wasi run: ${(e as Error).message}\nRun 'eka wasi --help' for usage.\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(help);
-    return 0;
-  }
-  const [file, ...guestArgs] = rest.slice(split);
-  if (file === undefined) {
-    process.stderr.write("eka wasi run: missing FILE.wasm\nRun 'eka wasi --help' for usage.\n");
-    return 2;
-  }
+  const { values, positionals } = parseCommand({ command: "eka wasi run", help, options, args: { name: "FILE.wasm", min: 1, max: Infinity }, passOn: "positional" }, argv);
+  const [file, ...guestArgs] = positionals as [string, ...string[]];
   if (guestArgs[0] === "--") guestArgs.shift();
 
   const module = await loadModule(file);
@@ -87,13 +66,13 @@ export async function run(argv: string[]): Promise<number> {
   const env: Record<string, string> = {};
   for (const kv of values.env ?? []) {
     const eq = kv.indexOf("=");
-    if (eq === 0 || kv === "") throw new EkaError("E_USAGE", `--env '${kv}' must look like NAME=VALUE or NAME`);
+    if (eq === 0 || kv === "") throw new UsageError("eka wasi run", `--env '${kv}' must look like NAME=VALUE or NAME`);
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
     else if (process.env[kv] !== undefined) env[kv] = process.env[kv];
   }
   const epoch = process.env.SOURCE_DATE_EPOCH;
   if (values.deterministic && epoch !== undefined && !/^\d+$/.test(epoch)) {
-    throw new EkaError("E_USAGE", `SOURCE_DATE_EPOCH='${epoch}' is not a whole number of seconds`);
+    throw new UsageError("eka wasi run", `SOURCE_DATE_EPOCH='${epoch}' is not a whole number of seconds`);
   }
   const result = await runWasi(module, {
     args: [values.argv0 ?? file, ...guestArgs],
