@@ -5,17 +5,20 @@
  * hashed; path: hashed). With `frozen`, a stale lock is an error instead. Git atoms are checked out
  * once into the cache directory, keyed by commit.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import semver from "semver";
 import { bytesHash, narHash, newTree, treePut, type Tree } from "../builder/tree.ts";
 import { EkaError } from "../errors.ts";
 import { initBlake3 } from "../util/blake3.ts";
+import { atomicWrite, cacheDir } from "../util/host.node.ts";
 import { manifestError } from "./errors.ts";
 import { gitTree, highestMatching, resolveRef, writeTreeTo } from "./git.node.ts";
 import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep, type LockedSource } from "./lock.ts";
 import { MANIFEST_FILE, parseManifest, type DepDecl, type Manifest, type SourceDecl } from "./manifest.ts";
+
+// Where cli/ still takes them from; the helpers live in util/host.node.ts.
+export { atomicWrite, cacheDir };
 
 /** An atom on disk with its checked lock and its loaded dependencies. */
 export interface AtomNode {
@@ -38,12 +41,6 @@ export interface LoadOptions {
   fetch?: typeof fetch;
   /** Told about each lock entry resolution changed ("deps.greet: 1.2.0 (v1.2.0)"). */
   onChange?: (atomDir: string, what: string, why: string) => void;
-}
-
-/** `$EKA_CACHE`, else `$XDG_CACHE_HOME/eka`, else `~/.cache/eka`. */
-export function cacheDir(env: Record<string, string | undefined> = process.env): string {
-  if (env.EKA_CACHE) return resolvePath(env.EKA_CACHE);
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "eka");
 }
 
 /** The directory holding atom.toml: `ref` may name the directory or the file itself. */
@@ -147,12 +144,6 @@ export function readLock(dir: string): Lock {
 /** Writes atom.lock atomically (temp file + rename). */
 export function writeLock(dir: string, lock: Lock): void {
   atomicWrite(join(dir, LOCK_FILE), formatLock(lock));
-}
-
-export function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 /** The lock that answers `m`, from `lock` where it still does. Throws E_LOCK_STALE when frozen. */
