@@ -24,8 +24,8 @@ export class MemoryTree implements TreeReader, NarSink {
   private root: Node = emptyDir();
 
   /** A copy of `root` of `tree` in memory: later changes to `tree` do not show in it. */
-  static copyOf(tree: TreeReader, root = ""): MemoryTree {
-    const out = new MemoryTree();
+  static copyOf<T extends MemoryTree>(this: new () => T, tree: TreeReader, root = ""): T {
+    const out = new this();
     const copy = (from: string, to: string) => {
       const st = tree.stat(from);
       if (!st) throw new EkaError("E_NOT_FOUND", `cannot copy '${from || "."}': it does not exist`);
