@@ -175,21 +175,20 @@ const SCHEDULE: number[] = (() => {
 const state = new Uint32Array(16);
 const msg = new Uint32Array(16);
 
+/** BLAKE3's G: two half-steps, mixing in message word x (rotations 16, 12) then y (8, 7). */
 function g(a: number, b: number, c: number, d: number, x: number, y: number): void {
+  half(a, b, c, d, x, 16, 12);
+  half(a, b, c, d, y, 8, 7);
+}
+
+function half(a: number, b: number, c: number, d: number, m: number, r1: number, r2: number): void {
   const v = state;
-  let va = v[a] as number, vb = v[b] as number, vc = v[c] as number, vd = v[d] as number;
-  va = (va + vb + x) | 0;
-  vd ^= va;
-  vd = (vd >>> 16) | (vd << 16);
-  vc = (vc + vd) | 0;
-  vb ^= vc;
-  vb = (vb >>> 12) | (vb << 20);
-  va = (va + vb + y) | 0;
-  vd ^= va;
-  vd = (vd >>> 8) | (vd << 24);
-  vc = (vc + vd) | 0;
-  vb ^= vc;
-  vb = (vb >>> 7) | (vb << 25);
+  const va = ((v[a] as number) + (v[b] as number) + m) | 0;
+  let vd = (v[d] as number) ^ va;
+  vd = (vd >>> r1) | (vd << (32 - r1));
+  const vc = ((v[c] as number) + vd) | 0;
+  let vb = (v[b] as number) ^ vc;
+  vb = (vb >>> r2) | (vb << (32 - r2));
   v[a] = va;
   v[b] = vb;
   v[c] = vc;
