@@ -1,6 +1,6 @@
 // Node-only: git atoms through the host `git` CLI (util/git.node.ts): tags and refs from
 // ls-remote, checkouts read into memory and written into the cache.
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import semver from "semver";
 import { EkaError } from "../errors.ts";
@@ -95,10 +95,12 @@ export function gitTree(url: string, rev: string): Promise<GitTree> {
 export async function writeTreeTo(tree: TreeReader, dir: string): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
   const tmp = tempNameFor(dir);
-  writeHostTree(tree, "", tmp);
   try {
+    writeHostTree(tree, "", tmp);
     await rename(tmp, dir);
-  } catch {
+  } catch (e) {
     await rm(tmp, { recursive: true, force: true });
+    // Only a concurrent writer's finished copy may stand in for ours.
+    if (!(await stat(dir).catch(() => null))) throw e;
   }
 }
