@@ -1,22 +1,21 @@
-// Node-only: git through the host `git` CLI (ls-remote for tags and refs; checkouts via build/).
-import { execFile } from "node:child_process";
-import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { promisify } from "node:util";
+// Node-only: git atoms through the host `git` CLI (util/git.node.ts): tags and refs from
+// ls-remote, checkouts read into memory and written into the cache.
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import semver from "semver";
-import { nodeSourceHost } from "../builder/sources.node.ts";
-import { treeChildren, type Tree } from "../builder/tree.ts";
 import { EkaError } from "../errors.ts";
-
-const run = promisify(execFile);
+import { hostTree, writeHostTree } from "../store/host-tree.node.ts";
+import { MemoryTree } from "../store/memory-tree.ts";
+import type { TreeReader } from "../store/types.ts";
+import { git, gitMessage, withGitCheckout } from "../util/git.node.ts";
+import { tempNameFor } from "../util/host.node.ts";
 
 async function lsRemote(url: string, args: string[]): Promise<{ rev: string; ref: string }[]> {
   let stdout: string;
   try {
-    ({ stdout } = await run("git", ["ls-remote", ...args, url], { env: { ...process.env, GIT_TERMINAL_PROMPT: "0" }, maxBuffer: 64 << 20 }));
+    ({ stdout } = await git(["ls-remote", ...args, url]));
   } catch (e) {
-    const msg = e instanceof Error ? ((e as { stderr?: string }).stderr || e.message).trim() : String(e);
-    throw new EkaError("E_GIT", `cannot list the refs of ${url}: ${msg}. Check the URL (e.g. file:///path/to/repo or https://…) and that git can reach it`);
+    throw new EkaError("E_GIT", `cannot list the refs of ${url}: ${gitMessage(e)}. Check the URL (e.g. file:///path/to/repo or https://…) and that git can reach it`);
   }
   return stdout
     .split("\n")
@@ -79,33 +78,29 @@ export async function resolveRef(url: string, ref: string, what: string): Promis
   throw new EkaError("E_GIT_REF", `${what}: ${url} has no branch or tag '${ref}'. Use an existing branch, tag or a full commit hash`);
 }
 
-/** The tree of `url` at `rev`, without `.git`. */
-export async function gitTree(url: string, rev: string): Promise<Tree> {
-  const host = nodeSourceHost();
-  if (!host.gitCheckout) throw new EkaError("E_GIT", "this host cannot check out git repositories");
-  return host.gitCheckout(url, rev);
+/** A checkout in memory; `get` is the Map-style read cli/commands/add.ts still makes. */
+export class GitTree extends MemoryTree {
+  get(path: string): { type: "file"; data: Uint8Array } | undefined {
+    const e = this.entry(path);
+    return e?.kind === "file" ? { type: "file", data: e.data } : undefined;
+  }
+}
+
+/** The tree of `url` at `rev`, without `.git`, in memory. */
+export function gitTree(url: string, rev: string): Promise<GitTree> {
+  return withGitCheckout(url, rev, (dir) => GitTree.copyOf(hostTree(dir)));
 }
 
 /** Writes a tree to `dir` atomically (temp + rename); a concurrent writer's identical copy wins. */
-export async function writeTreeTo(tree: Tree, dir: string): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+export async function writeTreeTo(tree: TreeReader, dir: string): Promise<void> {
   await mkdir(dirname(dir), { recursive: true });
-  const walk = async (rel: string, host: string): Promise<void> => {
-    await mkdir(host, { recursive: true });
-    for (const name of treeChildren(tree, rel)) {
-      const r = rel === "" ? name : `${rel}/${name}`;
-      const e = tree.get(r);
-      const h = join(host, name);
-      if (!e) continue;
-      if (e.type === "dir") await walk(r, h);
-      else if (e.type === "symlink") await symlink(e.target, h);
-      else await writeFile(h, e.data, { mode: e.executable ? 0o755 : 0o644 });
-    }
-  };
-  await walk("", tmp);
+  const tmp = tempNameFor(dir);
   try {
+    writeHostTree(tree, "", tmp);
     await rename(tmp, dir);
-  } catch {
+  } catch (e) {
     await rm(tmp, { recursive: true, force: true });
+    // Only a concurrent writer's finished copy may stand in for ours.
+    if (!(await stat(dir).catch(() => null))) throw e;
   }
 }

@@ -5,17 +5,21 @@
  * hashed; path: hashed). With `frozen`, a stale lock is an error instead. Git atoms are checked out
  * once into the cache directory, keyed by commit.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import semver from "semver";
-import { bytesHash, narHash, newTree, treePut, type Tree } from "../builder/tree.ts";
 import { EkaError } from "../errors.ts";
+import { contentHash } from "../store/hash.ts";
+import { hostPath } from "../store/host-tree.node.ts";
 import { initBlake3 } from "../util/blake3.ts";
+import { atomicWrite, cacheDir } from "../util/host.node.ts";
 import { manifestError } from "./errors.ts";
 import { gitTree, highestMatching, resolveRef, writeTreeTo } from "./git.node.ts";
 import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep, type LockedSource } from "./lock.ts";
 import { MANIFEST_FILE, parseManifest, type DepDecl, type Manifest, type SourceDecl } from "./manifest.ts";
+
+// Where cli/ still takes them from; the helpers live in util/host.node.ts.
+export { atomicWrite, cacheDir };
 
 /** An atom on disk with its checked lock and its loaded dependencies. */
 export interface AtomNode {
@@ -38,12 +42,6 @@ export interface LoadOptions {
   fetch?: typeof fetch;
   /** Told about each lock entry resolution changed ("deps.greet: 1.2.0 (v1.2.0)"). */
   onChange?: (atomDir: string, what: string, why: string) => void;
-}
-
-/** `$EKA_CACHE`, else `$XDG_CACHE_HOME/eka`, else `~/.cache/eka`. */
-export function cacheDir(env: Record<string, string | undefined> = process.env): string {
-  if (env.EKA_CACHE) return resolvePath(env.EKA_CACHE);
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "eka");
 }
 
 /** The directory holding atom.toml: `ref` may name the directory or the file itself. */
@@ -131,7 +129,7 @@ function depDirOf(dir: string, decl: DepDecl, locked: LockedDep, opts: LoadOptio
 
 async function fetchGitAtom(locked: LockedDep, dest: string): Promise<void> {
   const tree = await gitTree(locked.url as string, locked.rev as string);
-  const got = `blake3:${narHash(tree, "blake3")}`;
+  const got = contentHash(tree, "blake3");
   if (locked.hash && got !== locked.hash) {
     throw new EkaError("E_HASH_MISMATCH", `atom ${locked.id} from ${locked.url} at ${locked.rev}: hash mismatch\n  expected: ${locked.hash}\n  actual:   ${got}\nIf the new content is trusted, run 'eka resolve' to re-lock it.`);
   }
@@ -147,12 +145,6 @@ export function readLock(dir: string): Lock {
 /** Writes atom.lock atomically (temp file + rename). */
 export function writeLock(dir: string, lock: Lock): void {
   atomicWrite(join(dir, LOCK_FILE), formatLock(lock));
-}
-
-export function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 /** The lock that answers `m`, from `lock` where it still does. Throws E_LOCK_STALE when frozen. */
@@ -240,7 +232,7 @@ async function resolveSource(dir: string, decl: SourceDecl, what: string, opts: 
   }
   if (decl.kind === "git") {
     const rev = await resolveRef(decl.url as string, decl.ref as string, what);
-    const hash = decl.hash ?? `blake3:${narHash(await gitTree(decl.url as string, rev), "blake3")}`;
+    const hash = decl.hash ?? contentHash(await gitTree(decl.url as string, rev), "blake3");
     return { kind: "git", url: decl.url as string, ref: decl.ref as string, rev, hash };
   }
   if (decl.hash) return { kind: "url", url: decl.url as string, hash: decl.hash };
@@ -252,7 +244,7 @@ async function resolveSource(dir: string, decl: SourceDecl, what: string, opts: 
     throw new EkaError("E_FETCH", `${what}: cannot fetch ${decl.url}: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!res.ok) throw new EkaError("E_FETCH", `${what}: ${decl.url} answered HTTP ${res.status}; fix the url in atom.toml`);
-  return { kind: "url", url: decl.url as string, hash: `blake3:${bytesHash(new Uint8Array(await res.arrayBuffer()), "blake3")}` };
+  return { kind: "url", url: decl.url as string, hash: contentHash(new Uint8Array(await res.arrayBuffer()), "blake3") };
 }
 
 async function resolveDep(dir: string, decl: DepDecl, what: string, opts: LoadOptions): Promise<LockedDep> {
@@ -263,7 +255,7 @@ async function resolveDep(dir: string, decl: DepDecl, what: string, opts: LoadOp
   const url = decl.url as string;
   const tag = await highestMatching(url, decl.version as string, what);
   const tree = await gitTree(url, tag.rev);
-  const hash = `blake3:${narHash(tree, "blake3")}`;
+  const hash = contentHash(tree, "blake3");
   const dest = join(opts.cacheDir ?? cacheDir(), "atoms", tag.rev);
   if (!existsSync(dest)) await writeTreeTo(tree, dest);
   if (!existsSync(join(dest, MANIFEST_FILE))) throw new EkaError("E_NO_ATOM", `${what}: ${url} at ${tag.tag} has no ${MANIFEST_FILE} at its root; it is not an atom`);
@@ -271,40 +263,11 @@ async function resolveDep(dir: string, decl: DepDecl, what: string, opts: LoadOp
   return { kind: "git", id: dm.atom.id, version: dm.atom.version, url, range: decl.version as string, tag: tag.tag, rev: tag.rev, hash };
 }
 
-/** blake3 of a file's bytes, or of a directory's NAR (what build/ checks when it reads the source). */
+/** blake3 of a file's bytes, or of a directory's NAR: read by the same code as the builder's check. */
 export async function hashPath(abs: string, shown: string): Promise<string> {
-  let st;
-  try {
-    st = statSync(abs);
-  } catch {
-    throw new EkaError("E_SOURCE", `source path '${shown}' (${abs}) does not exist; fix path in atom.toml`);
-  }
-  if (st.isFile()) return `blake3:${bytesHash(new Uint8Array(readFileSync(abs)), "blake3")}`;
-  return `blake3:${narHash(readDirTreeSync(abs), "blake3")}`;
-}
-
-/**
- * The tree build/'s readDirTree reads (same entries, same executable bit), read synchronously:
- * a no-op build hashes every path source, and many small async reads cost more than the hashing.
- */
-function readDirTreeSync(root: string): Tree {
-  const tree = newTree();
-  const walk = (rel: string) => {
-    for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const r = rel === "" ? d.name : `${rel}/${d.name}`;
-      const abs = join(root, r);
-      if (d.isDirectory()) {
-        treePut(tree, r, { type: "dir" });
-        walk(r);
-      } else if (d.isSymbolicLink()) {
-        treePut(tree, r, { type: "symlink", target: readlinkSync(abs) });
-      } else if (d.isFile()) {
-        treePut(tree, r, { type: "file", data: new Uint8Array(readFileSync(abs)), executable: (lstatSync(abs).mode & 0o100) !== 0 });
-      }
-    }
-  };
-  walk("");
-  return tree;
+  const content = hostPath(abs);
+  if (!content) throw new EkaError("E_SOURCE", `source path '${shown}' (${abs}) does not exist; fix path in atom.toml`);
+  return contentHash(content, "blake3");
 }
 
 function mismatch(what: string, label: string, expected: string, actual: string): EkaError {

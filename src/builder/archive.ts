@@ -1,9 +1,9 @@
-// Archive unpacking in TypeScript (no host `tar`): tar, tar.gz, tar.xz and zip into a Tree.
+// Archive unpacking in TypeScript (no host `tar`): tar, tar.gz, tar.xz and zip into a MemoryTree.
 import { gunzipSync, unzipSync } from "fflate";
 import { unpackTar } from "modern-tar";
 import { EkaError } from "../errors.ts";
 import type { ArchiveFormat } from "../ir/types.ts";
-import { newTree, stripSingleTopDir, treePut, type Tree } from "./tree.ts";
+import { MemoryTree } from "../store/memory-tree.ts";
 
 export function archiveFormatOf(name: string): ArchiveFormat | undefined {
   if (/\.(tar\.gz|tgz)$/i.test(name)) return "tar.gz";
@@ -14,13 +14,12 @@ export function archiveFormatOf(name: string): ArchiveFormat | undefined {
 }
 
 /** Unpacks `data`; a single top-level directory is stripped, as Nix's unpackPhase does. */
-export async function unpackArchive(data: Uint8Array, format: ArchiveFormat, where: string): Promise<Tree> {
+export async function unpackArchive(data: Uint8Array, format: ArchiveFormat, where: string): Promise<MemoryTree> {
   try {
+    const tree = new MemoryTree();
     if (format === "zip") {
-      const tree = newTree();
       for (const [name, bytes] of Object.entries(unzipSync(data))) {
-        if (name.endsWith("/")) treePut(tree, name, { type: "dir" });
-        else treePut(tree, name, { type: "file", data: bytes, executable: false });
+        tree.put(name, name.endsWith("/") ? { kind: "directory" } : { kind: "file", data: bytes, executable: false });
       }
       return stripSingleTopDir(tree);
     }
@@ -33,16 +32,14 @@ export async function unpackArchive(data: Uint8Array, format: ArchiveFormat, whe
       const stream = new XzReadableStream(new Blob([data as Uint8Array<ArrayBuffer>]).stream());
       tar = new Uint8Array(await new Response(stream).arrayBuffer());
     }
-    const tree = newTree();
     for (const { header, data: body } of await unpackTar(tar)) {
       const t = header.type ?? "file";
-      if (t === "directory") treePut(tree, header.name, { type: "dir" });
-      else if (t === "symlink") treePut(tree, header.name, { type: "symlink", target: header.linkname ?? "" });
-      else if (t === "file") {
-        treePut(tree, header.name, { type: "file", data: body ?? new Uint8Array(), executable: ((header.mode ?? 0o644) & 0o100) !== 0 });
-      } else if (t === "link") {
-        const target = tree.get((header.linkname ?? "").replace(/^\.\//, "").replace(/\/$/, ""));
-        if (target) treePut(tree, header.name, target);
+      if (t === "directory") tree.put(header.name, { kind: "directory" });
+      else if (t === "symlink") tree.put(header.name, { kind: "symlink", target: header.linkname ?? "" });
+      else if (t === "file") tree.put(header.name, { kind: "file", data: body ?? new Uint8Array(), executable: ((header.mode ?? 0o644) & 0o100) !== 0 });
+      else if (t === "link") {
+        const target = tree.entry((header.linkname ?? "").replace(/^\.\//, "").replace(/\/$/, ""));
+        if (target) tree.put(header.name, target);
       }
     }
     return stripSingleTopDir(tree);
@@ -50,4 +47,10 @@ export async function unpackArchive(data: Uint8Array, format: ArchiveFormat, whe
     if (e instanceof EkaError) throw e;
     throw new EkaError("E_UNPACK", `${where}: cannot unpack as ${format}: ${e instanceof Error ? e.message : String(e)}`);
   }
+}
+
+/** If the root holds exactly one directory and nothing else, the tree below it. */
+export function stripSingleTopDir(tree: MemoryTree): MemoryTree {
+  const top = tree.readdir("");
+  return (top.length === 1 && tree.subtree(top[0] as string)) || tree;
 }

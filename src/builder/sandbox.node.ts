@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { hostTree } from "../store/host-tree.node.ts";
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
+import { isAlive } from "../util/host.node.ts";
 import type { Mount } from "./runner.ts";
 import type { SandboxHost, WorkDir } from "./sandbox.ts";
 
@@ -63,7 +64,7 @@ export class NodeSandboxHost implements SandboxHost {
     let removed = 0;
     for (const name of fs.readdirSync(this.base)) {
       const m = /^eka-[a-z]+-(\d+)-/.exec(name);
-      if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+      if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
       fs.rmSync(path.join(this.base, name), { recursive: true, force: true });
       removed++;
     }
@@ -103,13 +104,4 @@ function exportTo(tree: TreeReader, rel: string, host: string): void {
     for (const n of tree.readdir(rel)) exportTo(tree, `${rel}/${n}`, path.join(host, n));
   } else if (st.kind === "symlink") fs.symlinkSync(tree.readlink(rel), host);
   else fs.writeFileSync(host, tree.readFile(rel), { mode: st.executable ? 0o555 : 0o444 });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }

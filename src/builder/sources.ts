@@ -3,34 +3,37 @@
 import { EkaError } from "../errors.ts";
 import { parseHash } from "../ir/hash.ts";
 import type { SourceSpec } from "../ir/types.ts";
-import { makeStorePath } from "../store/store-path.ts";
+import { contentHash } from "../store/hash.ts";
+import { MemoryTree } from "../store/memory-tree.ts";
+import { contentStorePath } from "../store/source.ts";
+import { sanitizeName } from "../store/store-path.ts";
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
-import { blake3 } from "../util/blake3.ts";
 import { archiveFormatOf, unpackArchive } from "./archive.ts";
-import { treeReader } from "./sandbox.ts";
-import { bytesHash, narHash, newTree, treePut, type Tree } from "./tree.ts";
 
-/** What fetching needs from the host; Node's is in sources.node.ts. */
+/**
+ * What fetching needs from the host; Node's is in sources.node.ts. A tree it gives is read once
+ * (a snapshot, such as a MemoryTree): it is hashed and then copied, and must not change between.
+ */
 export interface SourceHost {
   /** A local file's bytes or a directory's tree; `path` as written in the spec. */
-  readPath(path: string): Promise<Uint8Array | Tree>;
+  readPath(path: string): Promise<Uint8Array | TreeReader>;
   /** The tree of `url` at commit `rev`, without `.git`. */
-  gitCheckout?(url: string, rev: string): Promise<Tree>;
+  gitCheckout?(url: string, rev: string): Promise<TreeReader>;
   fetch?: typeof fetch;
 }
 
 /** Fetches, verifies and unpacks one source; `name` is its key in the IR. */
-export async function fetchSource(name: string, spec: SourceSpec, host: SourceHost): Promise<Tree> {
+export async function fetchSource(name: string, spec: SourceSpec, host: SourceHost): Promise<TreeReader> {
   const where = `source '${name}'`;
   const want = parseHash(spec.hash, where);
   if (spec.kind === "git") {
     if (!host.gitCheckout) throw new EkaError("E_SOURCE", `${where}: git sources need a host with git (Node); this one has none`);
     const tree = await host.gitCheckout(spec.url, spec.rev);
-    check(where, spec.hash, `${want.algo}:${narHash(tree, want.algo)}`, `${spec.url} at ${spec.rev}`);
+    check(where, spec.hash, contentHash(tree, want.algo), `${spec.url} at ${spec.rev}`);
     return tree;
   }
-  let data: Uint8Array | Tree;
+  let data: Uint8Array | TreeReader;
   let label: string;
   if (spec.kind === "url") {
     label = spec.url;
@@ -47,17 +50,14 @@ export async function fetchSource(name: string, spec: SourceSpec, host: SourceHo
     label = spec.path;
     data = await host.readPath(spec.path);
   }
-  if (!(data instanceof Uint8Array)) {
-    check(where, spec.hash, `${want.algo}:${narHash(data, want.algo)}`, label);
-    return data;
-  }
-  check(where, spec.hash, `${want.algo}:${bytesHash(data, want.algo)}`, label);
+  check(where, spec.hash, contentHash(data, want.algo), label);
+  if (!(data instanceof Uint8Array)) return data;
   const base = label.split(/[/?#]/).filter(Boolean).pop() ?? name;
   const format = spec.unpack === false ? undefined : typeof spec.unpack === "string" ? spec.unpack : archiveFormatOf(base);
   if (spec.unpack === true && !format) throw new EkaError("E_SOURCE", `${where}: cannot tell the archive type of '${base}'; set unpack = "tar.gz" (or tar, tar.xz, zip)`);
   if (format) return unpackArchive(data, format, `${where} (${label})`);
-  const tree = newTree();
-  treePut(tree, base, { type: "file", data, executable: false });
+  const tree = new MemoryTree();
+  tree.put(base, { kind: "file", data, executable: false });
   return tree;
 }
 
@@ -77,9 +77,8 @@ function check(where: string, expected: string, actual: string, what: string): v
  */
 export function sourceStorePath(spec: SourceSpec): string | null {
   if (spec.kind === "path") return null;
-  const id = spec.kind === "git" ? `git:${spec.hash}` : `url:${spec.hash}:${String(spec.unpack ?? "auto")}`;
-  const base = (spec.url.split(/[/?#]/).filter(Boolean).pop() ?? "source").replace(/[^0-9A-Za-z+\-._?=]/g, "_").replace(/^\.+/, "");
-  return makeStorePath(blake3(new TextEncoder().encode(`eka-source:${id}`)), `source-${base || "x"}`.slice(0, 200));
+  const key = spec.kind === "git" ? `git:${spec.hash}` : `url:${spec.hash}:${String(spec.unpack ?? "auto")}`;
+  return contentStorePath(key, sanitizeName(`source-${spec.url.split(/[/?#]/).filter(Boolean).pop() ?? "source"}`));
 }
 
 /**
@@ -89,8 +88,9 @@ export function sourceStorePath(spec: SourceSpec): string | null {
  */
 export async function loadSource(store: Store, name: string, spec: SourceSpec, host: SourceHost): Promise<{ reader: TreeReader; root: string }> {
   const sp = sourceStorePath(spec);
-  if (sp && store.has(sp)) return { reader: store.view([sp]), root: sp.slice(sp.lastIndexOf("/") + 1) };
+  const stored = sp ? store.queryPathInfo(sp) : null;
+  if (stored) return { reader: store.tree(stored.cid), root: "" };
   const tree = await fetchSource(name, spec, host);
-  if (sp) store.ingest(treeReader(tree), "", { storePath: sp, references: [] });
-  return { reader: treeReader(tree), root: "" };
+  if (sp) store.ingest(tree, "", { storePath: sp, references: [] });
+  return { reader: tree, root: "" };
 }

@@ -1,9 +1,11 @@
 // Build state for a file store: `<dir>/actions/<key>` (cid), `<dir>/logs/<pid>` and
 // `<dir>/logs/<hashpart>` (a copy keyed the way `eka log PATH` finds it), `<dir>/locks/<pid>`.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EkaError } from "../errors.ts";
+import { parseStorePath, splitStorePath } from "../store/store-path.ts";
+import { atomicWrite, lock } from "../util/host.node.ts";
 import type { BuildState, Lock } from "./state.ts";
 
 /** The host directory of a `file://` store address, or null for other stores. */
@@ -56,72 +58,20 @@ export class FileBuildState implements BuildState {
     }
   }
 
-  /**
-   * An exclusive-create lock file holding the owner's pid. A lock whose owner process is gone
-   * (kill -9) is taken over, so a crash never blocks later builds.
-   */
+  /** util/host.node.ts's lock file: a lock whose owner is gone (kill -9) is taken over. */
   async lock(pid: string, onWait?: () => void, signal?: AbortSignal): Promise<Lock> {
-    const file = join(this.locks, pid);
-    for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
-      try {
-        const fd = openSync(file, "wx");
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        let held = true;
-        return {
-          release: () => {
-            if (held) rmSync(file, { force: true });
-            held = false;
-          },
-        };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      }
-      if (staleLock(file)) {
-        rmSync(file, { force: true });
-        continue;
-      }
-      onWait?.();
-      onWait = undefined;
-      if (signal?.aborted) throw new EkaError("E_ABORTED", "build aborted while waiting for another eka process");
-      await new Promise((r) => setTimeout(r, delay));
-    }
+    const release = await lock(join(this.locks, pid), {
+      ...(onWait ? { onWait } : {}),
+      ...(signal ? { signal } : {}),
+      onAbort: () => new EkaError("E_ABORTED", "build aborted while waiting for another eka process"),
+    });
+    return { release };
   }
 }
 
-function staleLock(file: string): boolean {
-  let owner: number;
-  try {
-    owner = Number(readFileSync(file, "utf8"));
-  } catch {
-    return false;
-  }
-  if (!owner) {
-    // Being written right now, or left empty by a crash between create and write.
-    try {
-      return Date.now() - statSync(file).mtimeMs > 5000;
-    } catch {
-      return false;
-    }
-  }
-  if (owner === process.pid) return false;
-  try {
-    process.kill(owner, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
-function atomicWrite(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-function hashPart(storePath: string): string {
-  const base = storePath.split("/").pop() ?? storePath;
-  return base.slice(0, 32);
+/** The key `eka log PATH` finds a log by: the hash part of a store path, its basename or a path inside it. */
+function hashPart(path: string): string {
+  return parseStorePath(splitStorePath(path).storePath).hashPart;
 }
 
 export function hasFileState(dir: string): boolean {

@@ -1,7 +1,8 @@
 // Expected hashes of fixed-output sources: `<algo>:<hex>`.
 import { EkaError } from "../errors.ts";
+import type { HashAlgo } from "../store/hash.ts";
 
-export type HashAlgo = "blake3" | "sha256";
+export type { HashAlgo };
 
 export interface ParsedHash {
   algo: HashAlgo;

@@ -22,7 +22,6 @@ export {
   inputNodes,
   isStorePath,
   pidOf,
-  pidHashPart,
   storePathOf,
   validateIR,
   BUILTIN_TOOLS,

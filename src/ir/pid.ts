@@ -2,20 +2,20 @@
 // store path (which carries that input's pid), so a change anywhere below changes the pid above.
 import { canonicalize } from "json-canonicalize";
 import { EkaError } from "../errors.ts";
-import { blake3, initBlake3, toHex } from "../util/blake3.ts";
+import { digestOf, type Digest } from "../store/digest.ts";
+import { isStorePath, makeStorePath, nameProblem, STORE_DIR } from "../store/store-path.ts";
+import { initBlake3 } from "../util/blake3.ts";
 import { parseHash } from "./hash.ts";
-import { nixbase32Encode } from "../store/nixbase32.ts";
-import { STORE_DIR } from "../store/store-path.ts";
 import { IR_VERSION, type InputRef, type PackageIR } from "./types.ts";
 
-export { STORE_DIR };
+export { STORE_DIR, isStorePath };
 
 /** Must be awaited once before pidOf/storePathOf. */
 export const initIR = initBlake3;
 
 // IR nodes are treated as immutable once hashed; the memo makes a no-op over a big graph cheap.
 const canonMemo = new WeakMap<PackageIR, string>();
-const pidMemo = new WeakMap<PackageIR, string>();
+const pidMemo = new WeakMap<PackageIR, Digest>();
 const pathMemo = new WeakMap<PackageIR, string>();
 
 const hashing = new Set<PackageIR>();
@@ -37,37 +37,27 @@ export function canonicalIR(ir: PackageIR): string {
   return c;
 }
 
-/** The package id: lowercase hex BLAKE3 of canonicalIR(ir). */
-export function pidOf(ir: PackageIR): string {
+/** The package id: BLAKE3 of canonicalIR(ir). */
+export function pidOf(ir: PackageIR): Digest {
   let p = pidMemo.get(ir);
   if (p === undefined) {
-    p = toHex(blake3(new TextEncoder().encode(canonicalIR(ir))));
+    p = digestOf(new TextEncoder().encode(canonicalIR(ir)));
     pidMemo.set(ir, p);
   }
   return p;
 }
 
-/** The 32-character hash part of a store path: the first 160 bits of the pid in nixbase32. */
-export function pidHashPart(pid: string): string {
-  const bytes = new Uint8Array(20);
-  for (let i = 0; i < 20; i++) bytes[i] = parseInt(pid.slice(2 * i, 2 * i + 2), 16);
-  return nixbase32Encode(bytes);
-}
-
-/** `/nix/store/<pidHashPart>-<name>-<version>`. */
+/** The store's path for the pid: `/nix/store/<first 160 bits of the pid, nixbase32>-<name>-<version>`. */
 export function storePathOf(ir: PackageIR): string {
   let p = pathMemo.get(ir);
   if (p === undefined) {
-    p = `${STORE_DIR}/${pidHashPart(pidOf(ir))}-${ir.name}-${ir.version}`;
+    const name = `${ir.name}-${ir.version}`;
+    const problem = nameProblem(name);
+    if (problem) throw new EkaError("E_IR", `package '${ir.name}': '${name}' can't name a store path: ${problem}`);
+    p = makeStorePath(pidOf(ir), name);
     pathMemo.set(ir, p);
   }
   return p;
-}
-
-const STORE_PATH_RE = /^\/nix\/store\/[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
-
-export function isStorePath(s: string): boolean {
-  return STORE_PATH_RE.test(s);
 }
 
 /** The package nodes among an IR's inputs (not the plain store paths). */

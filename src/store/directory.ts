@@ -97,20 +97,26 @@ export function decodeDirectory(bytes: Uint8Array, where: string): Directory {
   const need = (n: number) => {
     if (p + n > bytes.length) bad("truncated");
   };
+  /** A u32le-length-prefixed UTF-8 string at p. */
+  const text = (what: string): string => {
+    need(4);
+    const len = v.getUint32(p, true);
+    p += 4;
+    need(len);
+    let s = "";
+    try {
+      s = fromUtf8.decode(bytes.subarray(p, p + len));
+    } catch {
+      bad(`${what} is not UTF-8`);
+    }
+    p += len;
+    return s;
+  };
   const entries: DirEntry[] = [];
   while (p < bytes.length) {
-    need(5);
-    const kind = bytes[p] as number;
-    const nameLen = v.getUint32(p + 1, true);
-    p += 5;
-    need(nameLen);
-    let name = "";
-    try {
-      name = fromUtf8.decode(bytes.subarray(p, p + nameLen));
-    } catch {
-      bad("entry name is not UTF-8");
-    }
-    p += nameLen;
+    need(1);
+    const kind = bytes[p++] as number;
+    const name = text("entry name");
     if (kind === 0x66 || kind === 0x78) {
       need(40);
       const size = Number(v.getBigUint64(p, true));
@@ -122,18 +128,7 @@ export function decodeDirectory(bytes: Uint8Array, where: string): Directory {
       entries.push({ kind: "directory", name, digest: digestFromBytes(bytes.subarray(p, p + 32)) });
       p += 32;
     } else if (kind === 0x6c) {
-      need(4);
-      const len = v.getUint32(p, true);
-      p += 4;
-      need(len);
-      let target = "";
-      try {
-        target = fromUtf8.decode(bytes.subarray(p, p + len));
-      } catch {
-        bad("symlink target is not UTF-8");
-      }
-      p += len;
-      entries.push({ kind: "symlink", name, target });
+      entries.push({ kind: "symlink", name, target: text("symlink target") });
     } else {
       bad(`unknown entry kind ${kind}`);
     }

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { EkaError } from "../errors.ts";
 import { blake3, toHex } from "../util/blake3.ts";
+import { atomicWrite, isAlive, tempNameFor } from "../util/host.node.ts";
 import { fileBackendOf, removeReadOnlyTree } from "./open.node.ts";
 import { collectGarbage, type GcResult } from "./gc.ts";
 import { parseStorePath } from "./store-path.ts";
@@ -35,9 +36,7 @@ export function addRoot(store: Store, link: string, storePath: string): GcRoot {
   const abs = path.resolve(link);
   const target = fs.readlinkSync(abs);
   const file = path.join(rootsDir(store), `${toHex(blake3(new TextEncoder().encode(abs))).slice(0, 32)}.json`);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ link: abs, storePath, target }) + "\n");
-  fs.renameSync(tmp, file);
+  atomicWrite(file, JSON.stringify({ link: abs, storePath, target }) + "\n");
   return { file, link: abs, storePath, target, alive: true };
 }
 
@@ -56,8 +55,7 @@ export function makeResultLink(store: Store, storePath: string, link: string): G
     existing = null;
   }
   if (existing && !existing.isSymbolicLink()) throw new EkaError("E_EXISTS", `${abs} exists and is not a symlink; remove it or choose another -o`);
-  const tmp = `${abs}.eka-${process.pid}.tmp`;
-  fs.rmSync(tmp, { force: true });
+  const tmp = tempNameFor(abs);
   fs.symlinkSync(dir, tmp);
   fs.renameSync(tmp, abs);
   return addRoot(store, abs, storePath);
@@ -105,7 +103,7 @@ export function gcStore(store: Store, options: { dryRun?: boolean; extraRoots?: 
   if (!options.dryRun) {
     return store.backend.withLock(() => {
       for (const r of deadRoots) fs.rmSync(r.file, { force: true });
-      const dead = new Set(result.deadPaths.map((p) => p.slice(p.lastIndexOf("/") + 1)));
+      const dead = new Set(result.deadPaths.map((p) => parseStorePath(p).basename));
       for (const name of fs.readdirSync(path.join(fb.root, "checkout"))) {
         if (dead.has(name) || !store.backend.readPathInfo(name)) {
           removeReadOnlyTree(path.join(fb.root, "checkout", name));
@@ -124,18 +122,7 @@ export function cleanTemp(root: string): number {
   let n = 0;
   const dir = path.join(root, "tmp");
   for (const name of fs.readdirSync(dir)) {
-    const pid = Number(name.split("-")[0]);
-    let alive = false;
-    if (pid === process.pid) alive = true;
-    else if (Number.isInteger(pid) && pid > 0) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch (e) {
-        alive = (e as NodeJS.ErrnoException).code !== "ESRCH";
-      }
-    }
-    if (!alive) {
+    if (!isAlive(Number(name.split("-")[0]))) {
       removeReadOnlyTree(path.join(dir, name));
       n++;
     }

@@ -5,6 +5,7 @@
  * add + register) so a collection can't fall between the two.
  */
 import type { Digest } from "./digest.ts";
+import { parseStorePath } from "./store-path.ts";
 import type { Store } from "./store.ts";
 
 export interface GcResult {
@@ -49,9 +50,7 @@ export function collectGarbage(store: Store, roots: string[], options: { dryRun?
         const r = b.readRealisation(pid);
         if (r && dead.has(r.storePath)) b.deleteRealisation(pid);
       }
-      for (const p of deadPaths) {
-        b.deletePathInfo(p.slice(p.lastIndexOf("/") + 1));
-      }
+      for (const p of deadPaths) b.deletePathInfo(parseStorePath(p).basename);
       for (const [kind, d] of deadObjects) b.deleteObject(kind, d);
     }
     return { dryRun: !!options.dryRun, deadPaths, freedBytes, deletedObjects, livePaths: live.size };

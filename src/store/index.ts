@@ -33,7 +33,9 @@ export { MemoryBackend } from "./backends/memory.ts";
 export { LayeredBackend } from "./backends/layered.ts";
 export type { Backend, ObjectKind } from "./backend.ts";
 export type { TreeReader, TreeStat, DirEntry, Directory, PathInfo, NewPathInfo, Realisation } from "./types.ts";
-export { MemoryTree } from "./memory-tree.ts";
+export { MemoryTree, type TreeEntry } from "./memory-tree.ts";
+export { ObjectTreeReader, type ObjectTreeOptions } from "./object-tree.ts";
+export { bytesHash, narHash, contentHash, type HashAlgo } from "./hash.ts";
 export {
   fingerprint,
   generateKeyPair,
@@ -49,4 +51,4 @@ export {
 export { importNar, exportPaths, importPaths, topoSort, type ImportOptions, type NarImportInfo } from "./transfer.ts";
 export { collectGarbage, type GcResult } from "./gc.ts";
 export { verifyStore, type VerifyProblem, type VerifyResult } from "./verify.ts";
-export { sourceStorePath, addSource } from "./source.ts";
+export { contentStorePath, addSource } from "./source.ts";

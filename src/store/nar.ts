@@ -8,8 +8,7 @@ import { ChunkReader } from "./chunk-reader.ts";
 import { compareNames } from "./directory.ts";
 import { nixbase32Encode } from "./nixbase32.ts";
 import { sha256Chunks, sha256Stream } from "./sha256.ts";
-import type { Digest } from "./digest.ts";
-import type { DirEntry, Directory, TreeReader } from "./types.ts";
+import type { TreeReader } from "./types.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -37,8 +36,12 @@ const T = Object.fromEntries(
 ) as Record<string, Uint8Array>;
 const tok = (s: string) => T[s] as Uint8Array;
 const ENTRY_START = new Uint8Array([...tok("entry"), ...tok("("), ...tok("name")]);
+const ZEROS = new Uint8Array(8);
 
-/** NAR of `path` in `tree`, as a sequence of chunks (file contents are passed through whole). */
+/**
+ * NAR of `path` in `tree`, as a sequence of chunks (file contents are passed through whole): the
+ * one NAR writer, for host trees, memory trees and store objects (Store.dump) alike.
+ */
 export function* narDump(tree: TreeReader, path = ""): Generator<Uint8Array> {
   yield tok(MAGIC);
   yield* dumpNode(tree, path);
@@ -60,7 +63,7 @@ function* dumpNode(tree: TreeReader, path: string): Generator<Uint8Array> {
     yield u64(bytes.length);
     yield bytes;
     const pad = (8 - (bytes.length % 8)) % 8;
-    if (pad) yield new Uint8Array(pad);
+    if (pad) yield ZEROS.subarray(0, pad);
   } else if (st.kind === "symlink") {
     yield tok("symlink");
     yield tok("target");
@@ -69,9 +72,7 @@ function* dumpNode(tree: TreeReader, path: string): Generator<Uint8Array> {
     yield tok("directory");
     const names = tree.readdir(path).sort(compareNames);
     for (const name of names) {
-      yield tok("entry");
-      yield tok("(");
-      yield tok("name");
+      yield ENTRY_START;
       yield str(name);
       yield tok("node");
       yield* dumpNode(tree, path === "" ? name : `${path}/${name}`);
@@ -80,56 +81,6 @@ function* dumpNode(tree: TreeReader, path: string): Generator<Uint8Array> {
   }
   yield tok(")");
 }
-
-/** Reads store objects for narDumpNode. */
-export interface ObjectSource {
-  directory(d: Digest): Directory;
-  blob(d: Digest): Uint8Array;
-}
-
-/**
- * NAR of a tree of store objects, walking directory entries directly (they are already in
- * canonical order, which is NAR order). `root.name` is ignored.
- */
-export function* narDumpNode(root: DirEntry, source: ObjectSource): Generator<Uint8Array> {
-  yield tok(MAGIC);
-  yield* dumpEntry(root, source);
-}
-
-function* dumpEntry(e: DirEntry, source: ObjectSource): Generator<Uint8Array> {
-  yield tok("(");
-  yield tok("type");
-  if (e.kind === "file") {
-    yield tok("regular");
-    if (e.executable) {
-      yield tok("executable");
-      yield tok("");
-    }
-    yield tok("contents");
-    const bytes = source.blob(e.digest);
-    if (bytes.length !== e.size) throw new EkaError("E_CORRUPT_OBJECT", `blob ${e.digest} is ${bytes.length} bytes, but its directory says ${e.size}`);
-    yield u64(bytes.length);
-    yield bytes;
-    const pad = (8 - (bytes.length % 8)) % 8;
-    if (pad) yield ZEROS.subarray(0, pad);
-  } else if (e.kind === "symlink") {
-    yield tok("symlink");
-    yield tok("target");
-    yield str(e.target);
-  } else {
-    yield tok("directory");
-    for (const child of source.directory(e.digest).entries) {
-      yield ENTRY_START;
-      yield str(child.name);
-      yield tok("node");
-      yield* dumpEntry(child, source);
-      yield tok(")");
-    }
-  }
-  yield tok(")");
-}
-
-const ZEROS = new Uint8Array(8);
 
 /** SHA-256 (as Nix writes it, `sha256:<nixbase32>`) and size of a NAR given as chunks. */
 export function narHashOf(chunks: Iterable<Uint8Array>): { narHash: string; narSize: number } {

@@ -107,7 +107,7 @@ export function formatNarinfo(n: Narinfo): string {
     `NarHash: ${n.narHash}`,
     `NarSize: ${n.narSize}`,
     `References: ${[...n.references].sort().map((r) => r.slice(STORE_DIR.length + 1)).join(" ")}`,
-    ...(n.deriver ? [`Deriver: ${n.deriver.slice(n.deriver.lastIndexOf("/") + 1)}`] : []),
+    ...(n.deriver ? [`Deriver: ${n.deriver.slice(STORE_DIR.length + 1)}`] : []),
     ...n.signatures.map((s) => `Sig: ${s}`),
     ...(n.ca ? [`CA: ${n.ca}`] : []),
   ];

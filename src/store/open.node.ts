@@ -14,6 +14,7 @@ import type { Backend } from "./backend.ts";
 import { LayeredBackend } from "./backends/layered.ts";
 import { openBackendByAddress, StoreImpl, type Store } from "./store.ts";
 import { useSha256 } from "./sha256.ts";
+import { writeHostTree } from "./host-tree.node.ts";
 import { parseStorePath } from "./store-path.ts";
 
 // Native SHA-256 for NAR hashes on Node.
@@ -59,24 +60,8 @@ export class NodeStore extends StoreImpl {
     const { basename } = parseStorePath(storePath);
     const dest = path.join(fb.root, "checkout", basename);
     if (fs.existsSync(dest)) return dest;
-    const tree = this.view([storePath]);
     const tmp = fb.tempPath("-checkout");
-    const dirs: string[] = [];
-    const write = (rel: string, host: string) => {
-      const st = tree.stat(rel);
-      if (!st) throw new EkaError("E_MISSING_OBJECT", `${rel} vanished while materialising ${storePath}`);
-      if (st.kind === "directory") {
-        fs.mkdirSync(host);
-        for (const name of tree.readdir(rel)) write(`${rel}/${name}`, path.join(host, name));
-        dirs.push(host);
-      } else if (st.kind === "symlink") {
-        fs.symlinkSync(tree.readlink(rel), host);
-      } else {
-        fs.writeFileSync(host, tree.readFile(rel), { mode: st.executable ? 0o555 : 0o444 });
-      }
-    };
-    write(basename, tmp);
-    for (const d of dirs) fs.chmodSync(d, 0o555);
+    writeHostTree(this.view([storePath]), basename, tmp, { readOnly: true });
     try {
       fs.renameSync(tmp, dest);
     } catch (e) {

@@ -1,11 +1,11 @@
 /**
  * SHA-256 for NAR hashes (the one place Nix needs it). Core code uses hash-wasm's WebAssembly
  * build (2-3× pure JS); the Node entry plugs in node:crypto (native, another 4×) with
- * useSha256(). Small chunks (NAR tokens) are gathered before hashing: every update() call has a
- * fixed cost.
+ * useSha256().
  */
 import { sha256 as jsSha256 } from "@noble/hashes/sha2.js";
 import { createSHA256, type IHasher } from "hash-wasm";
+import { updateBatched } from "../util/bytes.ts";
 
 export interface Sha256 {
   update(b: Uint8Array): void;
@@ -14,7 +14,6 @@ export interface Sha256 {
 
 let native: (() => Sha256) | undefined;
 let shared: IHasher | undefined;
-const batch = new Uint8Array(1 << 18);
 
 /** Plugs in an independent-instance SHA-256 (Node: node:crypto). */
 export function useSha256(factory: () => Sha256): void {
@@ -25,7 +24,7 @@ export async function initSha256(): Promise<void> {
   shared ??= await createSHA256();
 }
 
-/** SHA-256 and total length of chunks, in one synchronous pass. */
+/** SHA-256 and total length of chunks, in one synchronous pass (pure JS before initSha256). */
 export function sha256Chunks(chunks: Iterable<Uint8Array>): { digest: Uint8Array; size: number } {
   let h: Sha256;
   if (native) h = native();
@@ -36,24 +35,7 @@ export function sha256Chunks(chunks: Iterable<Uint8Array>): { digest: Uint8Array
   } else {
     h = jsSha256.create();
   }
-  let size = 0;
-  let fill = 0;
-  for (const c of chunks) {
-    size += c.length;
-    if (c.length >= 16384) {
-      if (fill) h.update(batch.subarray(0, fill));
-      fill = 0;
-      h.update(c);
-      continue;
-    }
-    if (fill + c.length > batch.length) {
-      h.update(batch.subarray(0, fill));
-      fill = 0;
-    }
-    batch.set(c, fill);
-    fill += c.length;
-  }
-  if (fill) h.update(batch.subarray(0, fill));
+  const size = updateBatched((b) => h.update(b), chunks);
   return { digest: h.digest(), size };
 }
 

@@ -7,41 +7,27 @@ import { initBlake3 } from "../util/blake3.ts";
 import type { Backend } from "./backend.ts";
 import { MemoryBackend } from "./backends/memory.ts";
 import { LayeredBackend } from "./backends/layered.ts";
-import { digestOf, parseDigest, type Digest } from "./digest.ts";
-import { decodeDirectory, encodeDirectory, makeDirectory } from "./directory.ts";
-import { narDumpNode, narHashOf } from "./nar.ts";
+import { parseDigest, type Digest } from "./digest.ts";
+import { makeDirectory } from "./directory.ts";
+import { narDump, narHashOf } from "./nar.ts";
+import { ObjectTreeReader } from "./object-tree.ts";
+import {
+  blobService,
+  directoryService,
+  pathInfoService,
+  realisationService,
+  type BlobService,
+  type DirectoryService,
+  type PathInfoService,
+  type RealisationService,
+} from "./services.ts";
 import { initSha256 } from "./sha256.ts";
 import { parseStorePath, STORE_DIR } from "./store-path.ts";
-import type { DirEntry, Directory, NewPathInfo, PathInfo, Realisation, TreeReader, TreeStat } from "./types.ts";
+import type { DirEntry, NewPathInfo, PathInfo, TreeReader, TreeStat } from "./types.ts";
 
-export interface BlobService {
-  has(d: Digest): boolean;
-  /** The contents, re-hashed on read (E_CORRUPT_OBJECT if they don't match), or null. */
-  get(d: Digest): Uint8Array | null;
-  put(bytes: Uint8Array): Digest;
-}
-
-export interface DirectoryService {
-  get(d: Digest): Directory | null;
-  put(dir: Directory): Digest;
-  /** d and every directory below it, parents before children; null if any is missing. */
-  getRecursive(d: Digest): Array<[Digest, Directory]> | null;
-}
-
-export interface PathInfoService {
-  get(storePath: string): PathInfo | null;
-  /** Writes as given (no checks against objects); use Store.register for the checked path. */
-  put(info: PathInfo): void;
-  /** Every registered store path, sorted. */
-  list(): string[];
-}
-
-export interface RealisationService {
-  get(pid: Digest): Realisation | null;
-  put(r: Realisation): void;
-  /** Every pid that produced cid. */
-  pidsFor(cid: Digest): Digest[];
-}
+export type { BlobService, DirectoryService, PathInfoService, RealisationService };
+// Still imported from here by builder/execute.ts and build.ts, which Store.tree(cid) serves.
+export { ObjectTreeReader };
 
 export interface Store {
   readonly address: string;
@@ -73,6 +59,14 @@ export interface Store {
    * registered): readdir("") lists their basenames, "<basename>/sub" reads inside them.
    */
   view(storePaths: string[]): TreeReader;
+  /**
+   * The tree of `cid` (a directory digest, as PathInfo.cid and the action cache hold): "" is its
+   * root, which is a file or symlink for a tree added from one. Objects are read, and checked, as
+   * they are reached; a missing one is E_MISSING_OBJECT.
+   */
+  tree(cid: Digest): TreeReader;
+  /** The file `rel` inside the registered path ("" when the path itself is a file). */
+  readFile(storePath: string, rel: string): Uint8Array;
   /** The NAR serialisation of a registered path, in chunks (byte-identical to nix-store --dump). */
   dump(storePath: string): Generator<Uint8Array>;
   /**
@@ -131,66 +125,10 @@ export class StoreImpl implements Store {
   readonly realisations: RealisationService;
 
   constructor(readonly backend: Backend) {
-    const b = backend;
-    this.blobs = {
-      has: (d) => b.hasObject("blob", d),
-      get: (d) => {
-        const bytes = b.readObject("blob", d);
-        if (bytes === null) return null;
-        const actual = digestOf(bytes);
-        if (actual !== d) {
-          throw new EkaError("E_CORRUPT_OBJECT", `blob ${d} in ${b.address} is corrupt: its contents hash to ${actual}; run 'eka store verify --check-contents' and re-add or re-build what uses it`);
-        }
-        return bytes;
-      },
-      put: (bytes) => {
-        const d = digestOf(bytes);
-        if (!b.hasObject("blob", d)) b.writeObject("blob", d, bytes);
-        return d;
-      },
-    };
-    this.directories = {
-      get: (d) => {
-        const bytes = b.readObject("directory", d);
-        if (bytes === null) return null;
-        const actual = digestOf(bytes);
-        if (actual !== d) {
-          throw new EkaError("E_CORRUPT_OBJECT", `directory ${d} in ${b.address} is corrupt: its encoding hashes to ${actual}; run 'eka store verify --check-contents'`);
-        }
-        return decodeDirectory(bytes, d);
-      },
-      put: (dir) => {
-        const bytes = encodeDirectory(dir);
-        const d = digestOf(bytes);
-        if (!b.hasObject("directory", d)) b.writeObject("directory", d, bytes);
-        return d;
-      },
-      getRecursive: (d) => {
-        const out: Array<[Digest, Directory]> = [];
-        const seen = new Set<Digest>();
-        const queue = [d];
-        while (queue.length) {
-          const cur = queue.shift() as Digest;
-          if (seen.has(cur)) continue;
-          seen.add(cur);
-          const dir = this.directories.get(cur);
-          if (!dir) return null;
-          out.push([cur, dir]);
-          for (const e of dir.entries) if (e.kind === "directory") queue.push(e.digest);
-        }
-        return out;
-      },
-    };
-    this.pathInfo = {
-      get: (p) => b.readPathInfo(parseStorePath(p).basename),
-      put: (info) => b.writePathInfo(info),
-      list: () => b.listPathInfo().map((n) => `${STORE_DIR}/${n}`).sort(),
-    };
-    this.realisations = {
-      get: (pid) => b.readRealisation(pid),
-      put: (r) => b.writeRealisation(r),
-      pidsFor: (cid) => b.pidsForCid(cid),
-    };
+    this.blobs = blobService(backend);
+    this.directories = directoryService(backend);
+    this.pathInfo = pathInfoService(backend);
+    this.realisations = realisationService(backend);
   }
 
   get address(): string {
@@ -307,117 +245,28 @@ export class StoreImpl implements Store {
     return new ObjectTreeReader(this, roots);
   }
 
+  tree(cid: Digest): TreeReader {
+    return new ObjectTreeReader(this, cid);
+  }
+
+  readFile(storePath: string, rel: string): Uint8Array {
+    const info = this.queryPathInfo(storePath);
+    if (!info) throw new EkaError("E_NOT_IN_STORE", `cannot read ${rel || "the file"} of ${storePath}: it is not in the store ${this.address}`);
+    return new ObjectTreeReader(this, info.cid, { label: parseStorePath(storePath).path }).readFile(rel);
+  }
+
   *dump(storePath: string): Generator<Uint8Array> {
     const info = this.queryPathInfo(storePath);
     if (!info) throw new EkaError("E_NOT_IN_STORE", `${storePath} is not in the store ${this.address}`);
     yield* this.dumpCid(info.cid);
   }
 
-  /** NAR of a cid's tree, walking the directory objects directly. */
-  *dumpCid(cid: Digest): Generator<Uint8Array> {
-    const root = this.directories.get(cid);
-    if (!root) throw new EkaError("E_MISSING_OBJECT", `directory ${cid} is missing from ${this.address}; run 'eka store verify'`);
-    const only = root.entries[0];
-    yield* narDumpNode(only && only.name === "" ? only : { kind: "directory", name: "", digest: cid }, this.narSource);
+  /** NAR of a cid's tree, each object read once and not kept. */
+  dumpCid(cid: Digest): Generator<Uint8Array> {
+    return narDump(new ObjectTreeReader(this, cid, { cacheBytes: 0 }));
   }
-
-  private readonly narSource = {
-    directory: (d: Digest): Directory => {
-      const dir = this.directories.get(d);
-      if (!dir) throw new EkaError("E_MISSING_OBJECT", `directory ${d} is missing from ${this.address}; run 'eka store verify'`);
-      return dir;
-    },
-    blob: (d: Digest): Uint8Array => {
-      const bytes = this.blobs.get(d);
-      if (!bytes) throw new EkaError("E_MISSING_OBJECT", `blob ${d} is missing from ${this.address}; run 'eka store verify'`);
-      return bytes;
-    },
-  };
 
   close(): void {
     this.backend.close();
   }
 }
-
-type Node = { kind: "directory"; digest: Digest } | DirEntry;
-
-/**
- * Reads store objects as a TreeReader. Directories are decoded once and indexed by name; file
- * contents, checked on their first read, are kept up to a budget so a compiler re-reading the
- * same headers doesn't re-hash them.
- */
-export class ObjectTreeReader implements TreeReader {
-  private readonly dirs = new Map<Digest, Map<string, DirEntry>>();
-  private readonly files = new Map<Digest, Uint8Array>();
-  private cachedBytes = 0;
-  private static readonly CACHE_BYTES = 64 * 1024 * 1024;
-
-  constructor(
-    private readonly store: Store,
-    private readonly roots: Map<string, Digest>,
-  ) {}
-
-  private dir(d: Digest): Map<string, DirEntry> {
-    let dir = this.dirs.get(d);
-    if (!dir) {
-      const got = this.store.directories.get(d);
-      if (!got) throw new EkaError("E_MISSING_OBJECT", `directory ${d} is missing from ${this.store.address}; run 'eka store verify'`);
-      dir = new Map(got.entries.map((e) => [e.name, e]));
-      this.dirs.set(d, dir);
-    }
-    return dir;
-  }
-
-  /** null for the store root itself; undefined if missing. */
-  private resolve(path: string): Node | null | undefined {
-    if (path === "") return null;
-    const parts = path.split("/");
-    const rootDigest = this.roots.get(parts[0] as string);
-    if (!rootDigest) return undefined;
-    const wrapped = this.dir(rootDigest).get("");
-    let node: Node = wrapped ?? { kind: "directory", digest: rootDigest };
-    for (let i = 1; i < parts.length; i++) {
-      if (node.kind !== "directory") return undefined;
-      const e = this.dir(node.digest).get(parts[i] as string);
-      if (!e) return undefined;
-      node = e;
-    }
-    return node;
-  }
-
-  stat(path: string): TreeStat | null {
-    const n = this.resolve(path);
-    if (n === undefined) return null;
-    if (n === null || n.kind === "directory") return { kind: "directory", size: 0, executable: false };
-    if (n.kind === "symlink") return { kind: "symlink", size: new TextEncoder().encode(n.target).length, executable: false };
-    return { kind: "file", size: n.size, executable: n.executable };
-  }
-
-  readdir(path: string): string[] {
-    const n = this.resolve(path);
-    if (n === null) return [...this.roots.keys()].sort();
-    if (n === undefined || n.kind !== "directory") throw new EkaError("E_NOT_DIRECTORY", `${STORE_DIR}/${path} is not a directory`);
-    return [...this.dir(n.digest).keys()];
-  }
-
-  readFile(path: string): Uint8Array {
-    const n = this.resolve(path);
-    if (!n || n.kind !== "file") throw new EkaError("E_NOT_FILE", `${STORE_DIR}/${path} is not a file`);
-    const cached = this.files.get(n.digest);
-    if (cached) return cached;
-    const bytes = this.store.blobs.get(n.digest);
-    if (!bytes) throw new EkaError("E_MISSING_OBJECT", `blob ${n.digest} of ${STORE_DIR}/${path} is missing from ${this.store.address}; run 'eka store verify'`);
-    if (this.cachedBytes + bytes.length <= ObjectTreeReader.CACHE_BYTES) {
-      this.files.set(n.digest, bytes);
-      this.cachedBytes += bytes.length;
-    }
-    return bytes;
-  }
-
-  readlink(path: string): string {
-    const n = this.resolve(path);
-    if (!n || n.kind !== "symlink") throw new EkaError("E_NOT_SYMLINK", `${STORE_DIR}/${path} is not a symlink`);
-    return n.target;
-  }
-}
-

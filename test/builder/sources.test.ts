@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,17 +8,14 @@ import { gzipSync, zipSync } from "fflate";
 import { packTar } from "modern-tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchSource, loadSource, sourceStorePath } from "../../src/builder/sources.ts";
-import { openStore } from "../../src/store/index.ts";
+import { bytesHash, narHash, openStore, type TreeReader } from "../../src/store/index.ts";
 import { nodeSourceHost } from "../../src/builder/sources.node.ts";
-import { bytesHash, narHash, type Tree } from "../../src/builder/tree.ts";
+import { hashPath } from "../../src/atom/resolve.node.ts";
 import { isEkaError } from "../../src/errors.ts";
 import { initIR } from "../../src/ir/index.ts";
 
 const enc = new TextEncoder();
-const text = (t: Tree, p: string) => {
-  const e = t.get(p);
-  return e?.type === "file" ? new TextDecoder().decode(e.data) : undefined;
-};
+const text = (t: TreeReader, p: string) => (t.stat(p)?.kind === "file" ? new TextDecoder().decode(t.readFile(p)) : undefined);
 
 let server: Server;
 let base = "";
@@ -62,7 +59,7 @@ describe("sources", () => {
     const hash = "sha256:" + bytesHash(files.get("/pkg-1.0.tar.gz")!, "sha256");
     const t = await fetchSource("src", { kind: "url", url: `${base}/pkg-1.0.tar.gz`, hash }, host());
     expect(text(t, "a.c")).toBe("int a = 1;\n");
-    expect(t.get("run.sh")).toMatchObject({ type: "file", executable: true });
+    expect(t.stat("run.sh")).toMatchObject({ kind: "file", executable: true });
   });
 
   it("unpacks tar.xz", async (ctx) => {
@@ -99,8 +96,9 @@ describe("sources", () => {
     expect(store.has(sourceStorePath(spec)!)).toBe(true);
     const again = await loadSource(store, "src", spec, host());
     expect(requests.length - before).toBe(1);
-    expect(new TextDecoder().decode(again.reader.readFile(`${again.root}/a.c`))).toBe("int a = 1;\n");
-    expect(first.reader.stat(first.root ? `${first.root}/run.sh` : "run.sh")).toMatchObject({ executable: true });
+    const at = (r: { root: string }, p: string) => (r.root ? `${r.root}/${p}` : p);
+    expect(new TextDecoder().decode(again.reader.readFile(at(again, "a.c")))).toBe("int a = 1;\n");
+    expect(first.reader.stat(at(first, "run.sh"))).toMatchObject({ executable: true });
   });
 
   it("reports an HTTP error", async () => {
@@ -114,7 +112,7 @@ describe("sources", () => {
     mkdirSync(join(src, "sub"), { recursive: true });
     writeFileSync(join(src, "sub", "x.h"), "#define X 1\n");
     writeFileSync(join(src, "main.c"), "int main(){}\n");
-    const t0 = (await host().readPath("tree")) as Tree;
+    const t0 = (await host().readPath("tree")) as TreeReader;
     const hash = "sha256:" + narHash(t0, "sha256");
     let nix = "";
     try {
@@ -125,6 +123,22 @@ describe("sources", () => {
     if (nix) expect(hash).toBe("sha256:" + nix);
     const t = await fetchSource("tree", { kind: "path", path: "tree", hash }, host());
     expect(text(t, "sub/x.h")).toBe("#define X 1\n");
+  });
+
+  it("a path source is read as atom.lock hashes it: a symlinked file as its bytes, a directory's links as links", async () => {
+    const src = join(dir, "linked");
+    mkdirSync(join(src, "d"), { recursive: true });
+    writeFileSync(join(src, "d", "real.c"), "int r;\n");
+    symlinkSync("real.c", join(src, "d", "alias.c"));
+    symlinkSync(join(src, "d", "real.c"), join(dir, "file-link.c"));
+    for (const p of ["linked", "file-link.c"]) {
+      const hash = await hashPath(join(dir, p), p);
+      const t = await fetchSource("s", { kind: "path", path: p, hash }, host());
+      expect(t.readdir("")).toEqual(p === "linked" ? ["d"] : ["file-link.c"]);
+    }
+    const t = await fetchSource("s", { kind: "path", path: "linked", hash: await hashPath(src, "linked") }, host());
+    expect(t.readlink("d/alias.c")).toBe("real.c");
+    expect(text(t, "d/real.c")).toBe("int r;\n");
   });
 
   it("checks out a git repository at a commit, without .git", async () => {
@@ -139,7 +153,7 @@ describe("sources", () => {
     writeFileSync(join(repo, "f.c"), "v2\n");
     git("commit", "-q", "-am", "two");
     const probe = await host().gitCheckout!(repo, rev);
-    expect([...probe.keys()].some((k) => k.startsWith(".git"))).toBe(false);
+    expect(probe.readdir("")).toEqual(["f.c"]);
     const t = await fetchSource("g", { kind: "git", url: repo, rev, hash: "blake3:" + narHash(probe, "blake3") }, host());
     expect(text(t, "f.c")).toBe("v1\n");
   });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { isEkaError } from "../../src/errors.ts";
 import { canonicalIR, initIR, isStorePath, pidOf, storePathOf, validateIR, type PackageIR } from "../../src/ir/index.ts";
+import { isDigest, makeStorePath } from "../../src/store/index.ts";
 
 function lib(over: Partial<PackageIR> = {}): PackageIR {
   return {
@@ -55,6 +56,21 @@ describe("pid", () => {
     const p = storePathOf(lib());
     expect(p).toMatch(/^\/nix\/store\/[0-9a-df-np-sv-z]{32}-zlib-1\.3\.1$/);
     expect(isStorePath(p)).toBe(true);
+  });
+
+  it("the pid is a store Digest and names the store path the store's makeStorePath makes", () => {
+    const ir = lib();
+    expect(isDigest(pidOf(ir))).toBe(true);
+    expect(storePathOf(ir)).toBe(makeStorePath(pidOf(ir), "zlib-1.3.1"));
+    for (const name of ["has space", "x".repeat(220)]) {
+      try {
+        storePathOf(lib({ name }));
+        expect.unreachable();
+      } catch (e) {
+        expect(isEkaError(e, "E_IR"), name.slice(0, 20)).toBe(true);
+        expect(String(e)).toMatch(/can't name a store path/);
+      }
+    }
   });
 
   it("rejects a malformed IR with E_IR naming the field", () => {

@@ -13,6 +13,8 @@ import {
   hostTree,
   importPaths,
   makeStorePath,
+  MemoryTree,
+  narHash,
   narHashOf,
   openStore,
   parseDigest,
@@ -99,6 +101,11 @@ for (const [label, open] of Object.entries(backends)) {
         expect(v.stat(base)).not.toBeNull();
         if ("file" in f) expect(new TextDecoder().decode(v.readFile(base))).toBe(f.file);
         if ("rootLink" in f) expect(v.readlink(base)).toBe(f.rootLink);
+        // The tree by cid is the same tree: same NAR hash as the host directory, same cid copied.
+        const t = s.tree(cidHost);
+        expect(narHash(t, "sha256")).toBe(narHash(hostTree(host), "sha256"));
+        expect(s.addTree(MemoryTree.copyOf(t))).toBe(cidHost);
+        if ("file" in f) expect(new TextDecoder().decode(s.readFile(sp, ""))).toBe(f.file);
       });
     }
 
@@ -114,6 +121,18 @@ for (const [label, open] of Object.entries(backends)) {
       expect(v.stat(pathFor(pidOf("b"), "b").slice(11))).toBeNull();
       expect(v.stat(`${base}/missing`)).toBeNull();
       expectCode(() => s.view([pathFor(pidOf("zzz"), "zzz")]), "E_NOT_IN_STORE");
+    });
+
+    it("tree(cid) and readFile(storePath, rel) read a path's files without a view; mistakes are named errors", async () => {
+      const s = await open();
+      const a = s.ingest(await memoryFixture(fixtures["executables"]!), "", { storePath: pathFor(pidOf("ra"), "ra") });
+      expect(new TextDecoder().decode(s.readFile(a.storePath, "bin/tool"))).toBe("#!/bin/sh\necho hi\n");
+      expect(s.tree(a.cid).stat("bin/tool")).toEqual({ kind: "file", size: 18, executable: true });
+      expect(s.tree(a.cid).readdir("")).toEqual(["bin", "data"]);
+      expect(s.tree(a.cid).stat("nope")).toBeNull();
+      expect(() => s.readFile(a.storePath, "bin")).toThrow(`${a.storePath}/bin is not a file`);
+      expectCode(() => s.readFile(pathFor(pidOf("unregistered"), "u"), "x"), "E_NOT_IN_STORE");
+      expectCode(() => s.tree(parseDigest("2".repeat(64))).stat(""), "E_MISSING_OBJECT");
     });
 
     it("dedup: two pids with identical output share one cid and one set of objects", async () => {

@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore, publicKeyOf, signPathInfo, validSignatures, hostTree, narParse, MemoryTree, makeStorePath, digestOf, writeBinaryCache, generateKeyPair, substituteFromCache } from "../../src/store/index.node.ts";
+import { openStore, publicKeyOf, signPathInfo, validSignatures, hostTree, narHash, narParse, MemoryTree, makeStorePath, digestOf, writeBinaryCache, generateKeyPair, substituteFromCache } from "../../src/store/index.node.ts";
+import { initHashes } from "../../src/store/store.ts";
+import { blake3, toHex } from "../../src/util/blake3.ts";
 import { fixtures, memoryFixture, writeFixture } from "./fixtures.ts";
 
 const hasNix = spawnSync("nix-store", ["--version"]).status === 0;
@@ -92,6 +94,18 @@ describe.skipIf(!hasNix)(`store vs real Nix${skipReason}`, () => {
       const info = JSON.parse(eka(["path-info", "--json", p])) as Array<{ narHash: string; narSize: number }>;
       expect(info[0]?.narHash, name).toBe(`sha256:${nix("nix", [...NX, "hash", "path", "--base32", dir])}`);
       expect(info[0]?.narSize).toBe(fs.statSync(path.join(tmp, "nix.nar")).size);
+    }
+  }, 240_000);
+
+  it("narHash streams a tree's NAR into the hash: sha256 is `nix hash path --base16`, blake3 is BLAKE3 of nix-store --dump", async () => {
+    await initHashes();
+    for (const [name, dir] of Object.entries(cases)) {
+      const tree = hostTree(dir);
+      expect(narHash(tree, "sha256"), name).toBe(nix("nix", [...NX, "hash", "path", "--base16", dir]));
+      nix("nix-store", ["--dump", dir], { stdout: path.join(tmp, "nix.nar") });
+      const want = toHex(blake3(fs.readFileSync(path.join(tmp, "nix.nar"))));
+      expect(narHash(tree, "blake3"), name).toBe(want);
+      expect(narHash(MemoryTree.copyOf(tree), "blake3"), `${name} copied into memory`).toBe(want);
     }
   }, 240_000);
 

@@ -18,8 +18,10 @@ import * as path from "node:path";
 import { threadId } from "node:worker_threads";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { EkaError } from "../../errors.ts";
+import { atomicWrite, isNotFound, lockSync, readTextOrNull, type Release } from "../../util/host.node.ts";
 import type { Backend, ObjectKind } from "../backend.ts";
 import { isDigest, parseDigest, type Digest } from "../digest.ts";
+import { parseStorePath } from "../store-path.ts";
 import type { PathInfo, Realisation } from "../types.ts";
 
 const LOCK_TIMEOUT_MS = 10 * 60 * 1000;
@@ -27,7 +29,6 @@ const LOCK_TIMEOUT_MS = 10 * 60 * 1000;
 export class FileBackend implements Backend {
   readonly address: string;
   private readonly madeDirs = new Set<string>();
-  private lockDepth = 0;
   private tmpCounter = 0;
 
   constructor(readonly root: string) {
@@ -55,10 +56,8 @@ export class FileBackend implements Backend {
 
   /** Writes bytes to `dest` atomically: a temp file, then rename. */
   atomicWrite(dest: string, bytes: Uint8Array | string, mode = 0o444): void {
-    const tmp = this.tempPath();
-    fs.writeFileSync(tmp, bytes, { mode });
     this.ensureDir(path.dirname(dest));
-    fs.renameSync(tmp, dest);
+    atomicWrite(dest, bytes, { mode, tmp: this.tempPath() });
   }
 
   private ensureDir(dir: string): void {
@@ -107,8 +106,7 @@ export class FileBackend implements Backend {
     return text === null ? null : parsePathInfoJson(text, file);
   }
   writePathInfo(info: PathInfo): void {
-    const base = info.storePath.slice(info.storePath.lastIndexOf("/") + 1);
-    this.atomicWrite(path.join(this.root, "info", `${base}.json`), JSON.stringify(info, null, 1) + "\n", 0o644);
+    this.atomicWrite(path.join(this.root, "info", `${parseStorePath(info.storePath).basename}.json`), JSON.stringify(info, null, 1) + "\n", 0o644);
   }
   deletePathInfo(basename: string): void {
     fs.rmSync(path.join(this.root, "info", `${basename}.json`), { force: true });
@@ -168,108 +166,34 @@ export class FileBackend implements Backend {
       .filter(isDigest);
   }
 
+  /** Re-entrant within a thread, across every backend open on the same directory. */
   withLock<T>(fn: () => T): T {
-    if (this.lockDepth > 0) {
-      this.lockDepth++;
-      try {
-        return fn();
-      } finally {
-        this.lockDepth--;
-      }
-    }
-    const release = acquireLock(path.join(this.root, "lock"), this.root);
-    this.lockDepth = 1;
+    const file = path.join(this.root, "lock");
+    const depth = lockDepth.get(file) ?? 0;
+    const release = depth === 0 ? acquireLock(file, this.root) : undefined;
+    lockDepth.set(file, depth + 1);
     try {
       return fn();
     } finally {
-      this.lockDepth = 0;
-      release();
+      lockDepth.set(file, depth);
+      release?.();
     }
   }
 
   close(): void {}
 }
 
+const lockDepth = new Map<string, number>();
+
 /**
- * Takes the lock file with O_EXCL, writing "<pid> <threadId>". A lock whose process is gone is
- * stale and is taken over; one held by a live process is waited for (up to 10 minutes).
+ * The store's lock file (util/host.node.ts's rule: O_EXCL, "<pid> <thread>", a dead holder's lock
+ * is taken over); a live holder is waited for, up to 10 minutes.
  */
-export function acquireLock(file: string, storeRoot: string): () => void {
-  const me = `${process.pid} ${threadId}`;
-  const started = Date.now();
-  let delay = 2;
-  for (;;) {
-    try {
-      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
-      fs.writeSync(fd, me);
-      fs.closeSync(fd);
-      return () => {
-        if (readTextOrNull(file) === me) fs.rmSync(file, { force: true });
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    const holder = readTextOrNull(file);
-    if (holder !== null && isStale(holder, file)) {
-      // Move the stale lock aside under a unique name, and put it back if it turns out someone
-      // else replaced it with a live one in the meantime.
-      const aside = `${file}.stale-${me.replace(" ", "-")}`;
-      try {
-        fs.renameSync(file, aside);
-        const moved = readTextOrNull(aside);
-        if (moved !== holder) fs.renameSync(aside, file);
-        else fs.rmSync(aside, { force: true });
-      } catch {
-        // Someone else got there first; try again.
-      }
-      continue;
-    }
-    if (Date.now() - started > LOCK_TIMEOUT_MS) {
-      throw new EkaError("E_STORE_LOCKED", `the store ${storeRoot} is locked by process ${holder ?? "?"} (${file}); wait for it, or remove the lock file if that process is gone`);
-    }
-    sleepSync(delay);
-    delay = Math.min(delay * 2, 100);
-  }
-}
-
-function isStale(holder: string, file: string): boolean {
-  if (holder.trim() === "") {
-    // Created but not yet written: stale only if it has stayed empty for a while.
-    try {
-      return Date.now() - fs.statSync(file).mtimeMs > 2000;
-    } catch {
-      return false;
-    }
-  }
-  const [pidText, tid] = holder.trim().split(" ");
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return true;
-  if (pid === process.pid) return Number(tid) === threadId; // our own thread: left over from an error
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
-}
-
-export function isNotFound(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return code === "ENOENT" || code === "ENOTDIR";
-}
-
-function readTextOrNull(file: string): string | null {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (e) {
-    if (isNotFound(e)) return null;
-    throw e;
-  }
+export function acquireLock(file: string, storeRoot: string): Release {
+  return lockSync(file, {
+    timeoutMs: LOCK_TIMEOUT_MS,
+    onTimeout: (holder) => new EkaError("E_STORE_LOCKED", `the store ${storeRoot} is locked by process ${holder ?? "?"} (${file}); wait for it, or remove the lock file if that process is gone`),
+  });
 }
 
 /** Parses stored path info, checking digests as it reads them. */

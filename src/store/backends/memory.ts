@@ -1,6 +1,7 @@
 /** `memory:` — everything in Maps; embedded use, the browser, and tests. */
 import type { Backend, ObjectKind } from "../backend.ts";
 import type { Digest } from "../digest.ts";
+import { parseStorePath } from "../store-path.ts";
 import type { PathInfo, Realisation } from "../types.ts";
 
 export class MemoryBackend implements Backend {
@@ -36,7 +37,7 @@ export class MemoryBackend implements Backend {
     return info ? structuredClone(info) : null;
   }
   writePathInfo(info: PathInfo): void {
-    this.infos.set(info.storePath.slice(info.storePath.lastIndexOf("/") + 1), structuredClone(info));
+    this.infos.set(parseStorePath(info.storePath).basename, structuredClone(info));
   }
   deletePathInfo(basename: string): void {
     this.infos.delete(basename);
