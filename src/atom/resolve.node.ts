@@ -5,15 +5,16 @@
  * hashed; path: hashed). With `frozen`, a stale lock is an error instead. Git atoms are checked out
  * once into the cache directory, keyed by commit.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join, relative, resolve as resolvePath } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import semver from "semver";
 import { bytesHash, narHash, newTree, treePut, type Tree } from "../builder/tree.ts";
 import { EkaError } from "../errors.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { manifestError } from "./errors.ts";
 import { gitTree, highestMatching, resolveRef, writeTreeTo } from "./git.node.ts";
+import { HASH_CACHE_FILE, HashCache, scanPath, type Scan } from "./hash-cache.node.ts";
 import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep, type LockedSource } from "./lock.ts";
 import { MANIFEST_FILE, parseManifest, type DepDecl, type Manifest, type SourceDecl } from "./manifest.ts";
 
@@ -67,11 +68,21 @@ export function readManifest(dir: string): Manifest {
   return parseManifest(text, displayPath(file));
 }
 
+/** LoadOptions plus the path-hash cache every lock check of one command shares. */
+interface Ctx extends LoadOptions {
+  hashes?: HashCache;
+}
+
 /** Loads the atom in `dir` and everything it depends on, resolving locks as needed. */
 export async function loadAtomGraph(dir: string, opts: LoadOptions = {}): Promise<AtomNode> {
   await initBlake3();
   const loaded = new Map<string, Promise<AtomNode>>();
-  return loadOne(realpathSync(dir), "path", opts, [], loaded);
+  const hashes = openHashCache(opts);
+  try {
+    return await loadOne(realpathSync(dir), "path", { ...opts, hashes }, [], loaded);
+  } finally {
+    saveHashCache(hashes);
+  }
 }
 
 /** Only the lock check of one atom (no dependency loading): the reasons it is stale, or []. */
@@ -80,13 +91,32 @@ export async function staleReasons(dir: string): Promise<string[]> {
   const m = readManifest(dir);
   const lock = readLock(dir);
   const reasons: string[] = [];
-  await reconcile(dir, m, lock, { frozen: true }, reasons).catch((e: unknown) => {
-    if (!(e instanceof EkaError && e.code === "E_LOCK_STALE")) throw e;
-  });
+  const hashes = openHashCache({});
+  await reconcile(dir, m, lock, { frozen: true, hashes }, reasons)
+    .catch((e: unknown) => {
+      if (!(e instanceof EkaError && e.code === "E_LOCK_STALE")) throw e;
+    })
+    .finally(() => saveHashCache(hashes));
   return reasons;
 }
 
-async function loadOne(dir: string, origin: "path" | "git", opts: LoadOptions, stack: string[], loaded: Map<string, Promise<AtomNode>>): Promise<AtomNode> {
+function openHashCache(opts: LoadOptions): HashCache {
+  return new HashCache(join(opts.cacheDir ?? cacheDir(), HASH_CACHE_FILE));
+}
+
+/** The cache only saves work: a cache directory that cannot be written is not an error. */
+function saveHashCache(c: HashCache): void {
+  const text = c.changedText();
+  if (text === undefined) return;
+  try {
+    mkdirSync(dirname(c.file), { recursive: true });
+    atomicWrite(c.file, text);
+  } catch {
+    // Next time re-hashes.
+  }
+}
+
+async function loadOne(dir: string, origin: "path" | "git", opts: Ctx, stack: string[], loaded: Map<string, Promise<AtomNode>>): Promise<AtomNode> {
   const seen = loaded.get(dir);
   if (seen) return seen;
   const p = (async () => {
@@ -156,7 +186,7 @@ export function atomicWrite(file: string, text: string): void {
 }
 
 /** The lock that answers `m`, from `lock` where it still does. Throws E_LOCK_STALE when frozen. */
-async function reconcile(dir: string, m: Manifest, lock: Lock, opts: LoadOptions, reasons: string[]): Promise<Lock> {
+async function reconcile(dir: string, m: Manifest, lock: Lock, opts: Ctx, reasons: string[]): Promise<Lock> {
   const out = emptyLock();
   const change = (what: string, why: string) => {
     reasons.push(`${what}: ${why}`);
@@ -168,7 +198,7 @@ async function reconcile(dir: string, m: Manifest, lock: Lock, opts: LoadOptions
     for (const [name, decl] of Object.entries(decls)) {
       const what = `${kind}.${name}`;
       const old = lock[kind][name];
-      const why = await sourceStale(dir, decl, old);
+      const why = await sourceStale(dir, decl, old, opts.hashes);
       if (!why && old) {
         out[kind][name] = old;
         continue;
@@ -202,13 +232,13 @@ async function reconcile(dir: string, m: Manifest, lock: Lock, opts: LoadOptions
   return out;
 }
 
-async function sourceStale(dir: string, decl: SourceDecl, old: LockedSource | undefined): Promise<string | undefined> {
+async function sourceStale(dir: string, decl: SourceDecl, old: LockedSource | undefined, hashes: HashCache | undefined): Promise<string | undefined> {
   if (!old) return "not locked yet";
   if (old.kind !== decl.kind) return `was a ${old.kind} source, is now a ${decl.kind} source`;
   if (decl.hash && decl.hash !== old.hash) return "atom.toml names another hash";
   if (decl.kind === "path") {
     if (old.path !== decl.path) return `path changed from '${old.path}' to '${decl.path}'`;
-    const now = await hashPath(resolvePath(dir, decl.path as string), decl.path as string);
+    const now = await hashPath(resolvePath(dir, decl.path as string), decl.path as string, hashes);
     if (now !== old.hash) return `the content of '${decl.path}' changed (${old.hash.slice(0, 19)}… → ${now.slice(0, 19)}…)`;
     return undefined;
   }
@@ -232,9 +262,9 @@ function depStale(dir: string, decl: DepDecl, old: LockedDep | undefined): strin
   return undefined;
 }
 
-async function resolveSource(dir: string, decl: SourceDecl, what: string, opts: LoadOptions): Promise<LockedSource> {
+async function resolveSource(dir: string, decl: SourceDecl, what: string, opts: Ctx): Promise<LockedSource> {
   if (decl.kind === "path") {
-    const hash = await hashPath(resolvePath(dir, decl.path as string), decl.path as string);
+    const hash = await hashPath(resolvePath(dir, decl.path as string), decl.path as string, opts.hashes);
     if (decl.hash && decl.hash !== hash) throw mismatch(what, decl.path as string, decl.hash, hash);
     return { kind: "path", path: decl.path as string, hash };
   }
@@ -271,39 +301,39 @@ async function resolveDep(dir: string, decl: DepDecl, what: string, opts: LoadOp
   return { kind: "git", id: dm.atom.id, version: dm.atom.version, url, range: decl.version as string, tag: tag.tag, rev: tag.rev, hash };
 }
 
-/** blake3 of a file's bytes, or of a directory's NAR (what build/ checks when it reads the source). */
-export async function hashPath(abs: string, shown: string): Promise<string> {
-  let st;
+/**
+ * blake3 of a file's bytes, or of a directory's NAR (what build/ checks when it reads the
+ * source). With `hashes`, a source whose stat data matches the recorded fingerprint is not read.
+ */
+export async function hashPath(abs: string, shown: string, hashes?: HashCache): Promise<string> {
+  const startedMs = Date.now();
+  let scan;
   try {
-    st = statSync(abs);
-  } catch {
+    scan = scanPath(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     throw new EkaError("E_SOURCE", `source path '${shown}' (${abs}) does not exist; fix path in atom.toml`);
   }
-  if (st.isFile()) return `blake3:${bytesHash(new Uint8Array(readFileSync(abs)), "blake3")}`;
-  return `blake3:${narHash(readDirTreeSync(abs), "blake3")}`;
+  const known = hashes?.get(abs, scan);
+  if (known) return known;
+  const hash = scan.kind === "file" ? `blake3:${bytesHash(new Uint8Array(readFileSync(abs)), "blake3")}` : `blake3:${narHash(treeOf(abs, scan), "blake3")}`;
+  hashes?.set(abs, scan, hash, startedMs);
+  return hash;
 }
 
 /**
- * The tree build/'s readDirTree reads (same entries, same executable bit), read synchronously:
- * a no-op build hashes every path source, and many small async reads cost more than the hashing.
+ * The tree build/'s readDirTree reads (same entries, same executable bit), read synchronously
+ * from a scan (so the stat data a cache records was taken before the bytes were read): a no-op
+ * build checks every path source, and many small async reads cost more than the hashing.
  */
-function readDirTreeSync(root: string): Tree {
+function treeOf(root: string, scan: Scan): Tree {
   const tree = newTree();
-  const walk = (rel: string) => {
-    for (const d of readdirSync(join(root, rel), { withFileTypes: true })) {
-      const r = rel === "" ? d.name : `${rel}/${d.name}`;
-      const abs = join(root, r);
-      if (d.isDirectory()) {
-        treePut(tree, r, { type: "dir" });
-        walk(r);
-      } else if (d.isSymbolicLink()) {
-        treePut(tree, r, { type: "symlink", target: readlinkSync(abs) });
-      } else if (d.isFile()) {
-        treePut(tree, r, { type: "file", data: new Uint8Array(readFileSync(abs)), executable: (lstatSync(abs).mode & 0o100) !== 0 });
-      }
-    }
-  };
-  walk("");
+  for (const { rel, type, st } of scan.entries) {
+    const abs = join(root, rel);
+    if (type === "dir") treePut(tree, rel, { type: "dir" });
+    else if (type === "symlink") treePut(tree, rel, { type: "symlink", target: readlinkSync(abs) });
+    else treePut(tree, rel, { type: "file", data: new Uint8Array(readFileSync(abs)), executable: (st.mode & 0o100n) !== 0n });
+  }
   return tree;
 }
 
