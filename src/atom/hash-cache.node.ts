@@ -5,9 +5,9 @@
  * in the cache directory, written atomically; losing it (or a concurrent writer's entries)
  * costs only a re-hash.
  */
-import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, statSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
+import { blake3, toHex } from "../util/blake3.ts";
 
 export const HASH_CACHE_FILE = "path-hashes.json";
 
@@ -43,7 +43,7 @@ export interface Scan {
 /**
  * Stats `abs` (following a symlink at the root, as reading it does) and, for a directory, every
  * entry below it without following symlinks — the entries build/'s readDirTree reads. Throws
- * what statSync throws when `abs` is missing.
+ * what statSync throws when `abs` is missing. Needs `await initBlake3()` first.
  */
 export function scanPath(abs: string): Scan {
   const root = statSync(abs, { bigint: true });
@@ -62,14 +62,14 @@ export function scanPath(abs: string): Scan {
     };
     walk("");
   }
-  const h = createHash("sha256");
+  let text = "";
   let newestNs = 0n;
   for (const { rel, type, st } of entries) {
-    h.update(`${type} ${st.size} ${st.mode} ${st.mtimeNs} ${st.ctimeNs} ${st.ino} ${st.dev} ${rel}\0`);
+    text += `${type} ${st.size} ${st.mode} ${st.mtimeNs} ${st.ctimeNs} ${st.ino} ${st.dev} ${rel}\0`;
     if (st.mtimeNs > newestNs) newestNs = st.mtimeNs;
     if (st.ctimeNs > newestNs) newestNs = st.ctimeNs;
   }
-  return { kind: root.isFile() ? "file" : "dir", entries, fingerprint: h.digest("base64url"), newestNs };
+  return { kind: root.isFile() ? "file" : "dir", entries, fingerprint: toHex(blake3(new TextEncoder().encode(text))), newestNs };
 }
 
 /** Path → [fingerprint, hash], loaded once per command and saved once if it changed. */

@@ -13,7 +13,6 @@ import { bytesHash, narHash, newTree, treePut, type Tree } from "../builder/tree
 import { EkaError } from "../errors.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { manifestError } from "./errors.ts";
-import { gitTree, highestMatching, resolveRef, writeTreeTo } from "./git.node.ts";
 import { HASH_CACHE_FILE, HashCache, scanPath, type Scan } from "./hash-cache.node.ts";
 import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep, type LockedSource } from "./lock.ts";
 import { MANIFEST_FILE, parseManifest, type DepDecl, type Manifest, type SourceDecl } from "./manifest.ts";
@@ -67,6 +66,12 @@ export function readManifest(dir: string): Manifest {
   }
   return parseManifest(text, displayPath(file));
 }
+
+/**
+ * git.node.ts on first use: it loads node:child_process and node:fs/promises, which a lock check
+ * of path atoms (the usual no-op build) does not need.
+ */
+const git = () => import("./git.node.ts");
 
 /** LoadOptions plus the path-hash cache every lock check of one command shares. */
 interface Ctx extends LoadOptions {
@@ -160,6 +165,7 @@ function depDirOf(dir: string, decl: DepDecl, locked: LockedDep, opts: LoadOptio
 }
 
 async function fetchGitAtom(locked: LockedDep, dest: string): Promise<void> {
+  const { gitTree, writeTreeTo } = await git();
   const tree = await gitTree(locked.url as string, locked.rev as string);
   const got = `blake3:${narHash(tree, "blake3")}`;
   if (locked.hash && got !== locked.hash) {
@@ -269,6 +275,7 @@ async function resolveSource(dir: string, decl: SourceDecl, what: string, opts: 
     return { kind: "path", path: decl.path as string, hash };
   }
   if (decl.kind === "git") {
+    const { gitTree, resolveRef } = await git();
     const rev = await resolveRef(decl.url as string, decl.ref as string, what);
     const hash = decl.hash ?? `blake3:${narHash(await gitTree(decl.url as string, rev), "blake3")}`;
     return { kind: "git", url: decl.url as string, ref: decl.ref as string, rev, hash };
@@ -291,6 +298,7 @@ async function resolveDep(dir: string, decl: DepDecl, what: string, opts: LoadOp
     return { kind: "path", path: decl.path as string, id: dm.atom.id, version: dm.atom.version };
   }
   const url = decl.url as string;
+  const { gitTree, highestMatching, writeTreeTo } = await git();
   const tag = await highestMatching(url, decl.version as string, what);
   const tree = await gitTree(url, tag.rev);
   const hash = `blake3:${narHash(tree, "blake3")}`;

@@ -14,13 +14,18 @@
  * Every file appears by rename, so a reader (or a crash) never sees half of one.
  */
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
-import { threadId } from "node:worker_threads";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { EkaError } from "../../errors.ts";
 import type { Backend, ObjectKind } from "../backend.ts";
 import { isDigest, parseDigest, type Digest } from "../digest.ts";
 import type { PathInfo, Realisation } from "../types.ts";
+
+// node:worker_threads on first use: loading it cost a no-op `eka build` (which writes nothing)
+// more than a millisecond.
+const nodeRequire = createRequire(import.meta.url);
+const threadId = (): number => (nodeRequire("node:worker_threads") as typeof import("node:worker_threads")).threadId;
 
 const LOCK_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -50,7 +55,7 @@ export class FileBackend implements Backend {
 
   /** A fresh temp file name on the store's file system (so rename is atomic). */
   tempPath(tag = ""): string {
-    return path.join(this.root, "tmp", `${process.pid}-${threadId}-${Date.now().toString(36)}-${(this.tmpCounter++).toString(36)}${tag}`);
+    return path.join(this.root, "tmp", `${process.pid}-${threadId()}-${Date.now().toString(36)}-${(this.tmpCounter++).toString(36)}${tag}`);
   }
 
   /** Writes bytes to `dest` atomically: a temp file, then rename. */
@@ -195,7 +200,7 @@ export class FileBackend implements Backend {
  * stale and is taken over; one held by a live process is waited for (up to 10 minutes).
  */
 export function acquireLock(file: string, storeRoot: string): () => void {
-  const me = `${process.pid} ${threadId}`;
+  const me = `${process.pid} ${threadId()}`;
   const started = Date.now();
   let delay = 2;
   for (;;) {
@@ -244,7 +249,7 @@ function isStale(holder: string, file: string): boolean {
   const [pidText, tid] = holder.trim().split(" ");
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
-  if (pid === process.pid) return Number(tid) === threadId; // our own thread: left over from an error
+  if (pid === process.pid) return Number(tid) === threadId(); // our own thread: left over from an error
   try {
     process.kill(pid, 0);
     return false;
