@@ -76,6 +76,8 @@ const git = () => import("./git.node.ts");
 /** LoadOptions plus the path-hash cache every lock check of one command shares. */
 interface Ctx extends LoadOptions {
   hashes?: HashCache;
+  /** Manifests read so far, by directory: a dependent's lock check reads its dependency's too. */
+  manifests?: Map<string, Manifest>;
 }
 
 /** Loads the atom in `dir` and everything it depends on, resolving locks as needed. */
@@ -84,7 +86,7 @@ export async function loadAtomGraph(dir: string, opts: LoadOptions = {}): Promis
   const loaded = new Map<string, Promise<AtomNode>>();
   const hashes = openHashCache(opts);
   try {
-    return await loadOne(realpathSync(dir), "path", { ...opts, hashes }, [], loaded);
+    return await loadOne(realpathSync(dir), "path", { ...opts, hashes, manifests: new Map() }, [], loaded);
   } finally {
     saveHashCache(hashes);
   }
@@ -125,7 +127,7 @@ async function loadOne(dir: string, origin: "path" | "git", opts: Ctx, stack: st
   const seen = loaded.get(dir);
   if (seen) return seen;
   const p = (async () => {
-    const manifest = readManifest(dir);
+    const manifest = manifestIn(dir, opts.manifests);
     const lock = readLock(dir);
     const reasons: string[] = [];
     const newLock = await reconcile(dir, manifest, lock, { ...opts, write: origin === "path" && opts.write !== false }, reasons);
@@ -149,6 +151,15 @@ async function loadOne(dir: string, origin: "path" | "git", opts: Ctx, stack: st
   })();
   loaded.set(dir, p);
   return p;
+}
+
+function manifestIn(dir: string, memo: Map<string, Manifest> | undefined): Manifest {
+  let m = memo?.get(dir);
+  if (!m) {
+    m = readManifest(dir);
+    memo?.set(dir, m);
+  }
+  return m;
 }
 
 function idOf(dir: string): string {
@@ -217,7 +228,7 @@ async function reconcile(dir: string, m: Manifest, lock: Lock, opts: Ctx, reason
   for (const [name, decl] of Object.entries(m.deps)) {
     const what = `deps.${name}`;
     const old = lock.deps[name];
-    const why = depStale(dir, decl, old);
+    const why = depStale(dir, decl, old, opts.manifests);
     if (!why && old) {
       out.deps[name] = decl.kind === "git" && decl.version !== old.range ? { ...old, range: decl.version as string } : old;
       continue;
@@ -253,13 +264,13 @@ async function sourceStale(dir: string, decl: SourceDecl, old: LockedSource | un
   return undefined;
 }
 
-function depStale(dir: string, decl: DepDecl, old: LockedDep | undefined): string | undefined {
+function depStale(dir: string, decl: DepDecl, old: LockedDep | undefined, manifests: Map<string, Manifest> | undefined): string | undefined {
   if (!old) return "not locked yet";
   if (old.kind !== decl.kind) return `was a ${old.kind} atom, is now a ${decl.kind} atom`;
   if (decl.kind === "path") {
     if (old.path !== decl.path) return `path changed from '${old.path}' to '${decl.path}'`;
     const depDir = resolvePath(dir, decl.path as string);
-    const dm = readManifest(depDir);
+    const dm = manifestIn(depDir, manifests);
     if (dm.atom.id !== old.id || dm.atom.version !== old.version) return `the atom at '${decl.path}' is now ${dm.atom.id} ${dm.atom.version} (locked: ${old.id} ${old.version})`;
     return undefined;
   }
