@@ -330,7 +330,8 @@ export async function hashPath(abs: string, shown: string, hashes?: HashCache): 
   try {
     scan = scanPath(abs);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
     throw new EkaError("E_SOURCE", `source path '${shown}' (${abs}) does not exist; fix path in atom.toml`);
   }
   const known = hashes?.get(abs, scan);
