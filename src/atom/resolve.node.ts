@@ -5,8 +5,8 @@
  * hashed; path: hashed). With `frozen`, a stale lock is an error instead. Git atoms are checked out
  * once into the cache directory, keyed by commit.
  */
-import { existsSync, readFileSync, realpathSync } from "node:fs";
-import { isAbsolute, join, relative, resolve as resolvePath } from "node:path";
+import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import semver from "semver";
 import { EkaError } from "../errors.ts";
 import { contentHash } from "../store/hash.ts";
@@ -14,7 +14,7 @@ import { hostPath } from "../store/host-tree.node.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { atomicWrite, cacheDir } from "../util/host.node.ts";
 import { manifestError } from "./errors.ts";
-import { gitTree, highestMatching, resolveRef, writeTreeTo } from "./git.node.ts";
+import { HASH_CACHE_FILE, HashCache, scanPath, type Scan } from "./hash-cache.node.ts";
 import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep, type LockedSource } from "./lock.ts";
 import { MANIFEST_FILE, parseManifest, type DepDecl, type Manifest, type SourceDecl } from "./manifest.ts";
 
@@ -65,11 +65,29 @@ export function readManifest(dir: string): Manifest {
   return parseManifest(text, displayPath(file));
 }
 
+/**
+ * git.node.ts on first use: it loads node:child_process and node:fs/promises, which a lock check
+ * of path atoms (the usual no-op build) does not need.
+ */
+const git = () => import("./git.node.ts");
+
+/** LoadOptions plus the path-hash cache every lock check of one command shares. */
+interface Ctx extends LoadOptions {
+  hashes?: HashCache;
+  /** Manifests read so far, by directory: a dependent's lock check reads its dependency's too. */
+  manifests?: Map<string, Manifest>;
+}
+
 /** Loads the atom in `dir` and everything it depends on, resolving locks as needed. */
 export async function loadAtomGraph(dir: string, opts: LoadOptions = {}): Promise<AtomNode> {
   await initBlake3();
   const loaded = new Map<string, Promise<AtomNode>>();
-  return loadOne(realpathSync(dir), "path", opts, [], loaded);
+  const hashes = openHashCache(opts);
+  try {
+    return await loadOne(realpathSync(dir), "path", { ...opts, hashes, manifests: new Map() }, [], loaded);
+  } finally {
+    saveHashCache(hashes);
+  }
 }
 
 /** Only the lock check of one atom (no dependency loading): the reasons it is stale, or []. */
@@ -78,17 +96,36 @@ export async function staleReasons(dir: string): Promise<string[]> {
   const m = readManifest(dir);
   const lock = readLock(dir);
   const reasons: string[] = [];
-  await reconcile(dir, m, lock, { frozen: true }, reasons).catch((e: unknown) => {
-    if (!(e instanceof EkaError && e.code === "E_LOCK_STALE")) throw e;
-  });
+  const hashes = openHashCache({});
+  await reconcile(dir, m, lock, { frozen: true, hashes }, reasons)
+    .catch((e: unknown) => {
+      if (!(e instanceof EkaError && e.code === "E_LOCK_STALE")) throw e;
+    })
+    .finally(() => saveHashCache(hashes));
   return reasons;
 }
 
-async function loadOne(dir: string, origin: "path" | "git", opts: LoadOptions, stack: string[], loaded: Map<string, Promise<AtomNode>>): Promise<AtomNode> {
+function openHashCache(opts: LoadOptions): HashCache {
+  return new HashCache(join(opts.cacheDir ?? cacheDir(), HASH_CACHE_FILE));
+}
+
+/** The cache only saves work: a cache directory that cannot be written is not an error. */
+function saveHashCache(c: HashCache): void {
+  const text = c.changedText();
+  if (text === undefined) return;
+  try {
+    mkdirSync(dirname(c.file), { recursive: true });
+    atomicWrite(c.file, text);
+  } catch {
+    // Next time re-hashes.
+  }
+}
+
+async function loadOne(dir: string, origin: "path" | "git", opts: Ctx, stack: string[], loaded: Map<string, Promise<AtomNode>>): Promise<AtomNode> {
   const seen = loaded.get(dir);
   if (seen) return seen;
   const p = (async () => {
-    const manifest = readManifest(dir);
+    const manifest = manifestIn(dir, opts.manifests);
     const lock = readLock(dir);
     const reasons: string[] = [];
     const newLock = await reconcile(dir, manifest, lock, { ...opts, write: origin === "path" && opts.write !== false }, reasons);
@@ -114,6 +151,15 @@ async function loadOne(dir: string, origin: "path" | "git", opts: LoadOptions, s
   return p;
 }
 
+function manifestIn(dir: string, memo: Map<string, Manifest> | undefined): Manifest {
+  let m = memo?.get(dir);
+  if (!m) {
+    m = readManifest(dir);
+    memo?.set(dir, m);
+  }
+  return m;
+}
+
 function idOf(dir: string): string {
   try {
     return readManifest(dir).atom.id;
@@ -128,6 +174,7 @@ function depDirOf(dir: string, decl: DepDecl, locked: LockedDep, opts: LoadOptio
 }
 
 async function fetchGitAtom(locked: LockedDep, dest: string): Promise<void> {
+  const { gitTree, writeTreeTo } = await git();
   const tree = await gitTree(locked.url as string, locked.rev as string);
   const got = contentHash(tree, "blake3");
   if (locked.hash && got !== locked.hash) {
@@ -148,7 +195,7 @@ export function writeLock(dir: string, lock: Lock): void {
 }
 
 /** The lock that answers `m`, from `lock` where it still does. Throws E_LOCK_STALE when frozen. */
-async function reconcile(dir: string, m: Manifest, lock: Lock, opts: LoadOptions, reasons: string[]): Promise<Lock> {
+async function reconcile(dir: string, m: Manifest, lock: Lock, opts: Ctx, reasons: string[]): Promise<Lock> {
   const out = emptyLock();
   const change = (what: string, why: string) => {
     reasons.push(`${what}: ${why}`);
@@ -160,7 +207,7 @@ async function reconcile(dir: string, m: Manifest, lock: Lock, opts: LoadOptions
     for (const [name, decl] of Object.entries(decls)) {
       const what = `${kind}.${name}`;
       const old = lock[kind][name];
-      const why = await sourceStale(dir, decl, old);
+      const why = await sourceStale(dir, decl, old, opts.hashes);
       if (!why && old) {
         out[kind][name] = old;
         continue;
@@ -173,7 +220,7 @@ async function reconcile(dir: string, m: Manifest, lock: Lock, opts: LoadOptions
   for (const [name, decl] of Object.entries(m.deps)) {
     const what = `deps.${name}`;
     const old = lock.deps[name];
-    const why = depStale(dir, decl, old);
+    const why = depStale(dir, decl, old, opts.manifests);
     if (!why && old) {
       out.deps[name] = decl.kind === "git" && decl.version !== old.range ? { ...old, range: decl.version as string } : old;
       continue;
@@ -194,13 +241,13 @@ async function reconcile(dir: string, m: Manifest, lock: Lock, opts: LoadOptions
   return out;
 }
 
-async function sourceStale(dir: string, decl: SourceDecl, old: LockedSource | undefined): Promise<string | undefined> {
+async function sourceStale(dir: string, decl: SourceDecl, old: LockedSource | undefined, hashes: HashCache | undefined): Promise<string | undefined> {
   if (!old) return "not locked yet";
   if (old.kind !== decl.kind) return `was a ${old.kind} source, is now a ${decl.kind} source`;
   if (decl.hash && decl.hash !== old.hash) return "atom.toml names another hash";
   if (decl.kind === "path") {
     if (old.path !== decl.path) return `path changed from '${old.path}' to '${decl.path}'`;
-    const now = await hashPath(resolvePath(dir, decl.path as string), decl.path as string);
+    const now = await hashPath(resolvePath(dir, decl.path as string), decl.path as string, hashes);
     if (now !== old.hash) return `the content of '${decl.path}' changed (${old.hash.slice(0, 19)}… → ${now.slice(0, 19)}…)`;
     return undefined;
   }
@@ -209,13 +256,13 @@ async function sourceStale(dir: string, decl: SourceDecl, old: LockedSource | un
   return undefined;
 }
 
-function depStale(dir: string, decl: DepDecl, old: LockedDep | undefined): string | undefined {
+function depStale(dir: string, decl: DepDecl, old: LockedDep | undefined, manifests: Map<string, Manifest> | undefined): string | undefined {
   if (!old) return "not locked yet";
   if (old.kind !== decl.kind) return `was a ${old.kind} atom, is now a ${decl.kind} atom`;
   if (decl.kind === "path") {
     if (old.path !== decl.path) return `path changed from '${old.path}' to '${decl.path}'`;
     const depDir = resolvePath(dir, decl.path as string);
-    const dm = readManifest(depDir);
+    const dm = manifestIn(depDir, manifests);
     if (dm.atom.id !== old.id || dm.atom.version !== old.version) return `the atom at '${decl.path}' is now ${dm.atom.id} ${dm.atom.version} (locked: ${old.id} ${old.version})`;
     return undefined;
   }
@@ -224,13 +271,14 @@ function depStale(dir: string, decl: DepDecl, old: LockedDep | undefined): strin
   return undefined;
 }
 
-async function resolveSource(dir: string, decl: SourceDecl, what: string, opts: LoadOptions): Promise<LockedSource> {
+async function resolveSource(dir: string, decl: SourceDecl, what: string, opts: Ctx): Promise<LockedSource> {
   if (decl.kind === "path") {
-    const hash = await hashPath(resolvePath(dir, decl.path as string), decl.path as string);
+    const hash = await hashPath(resolvePath(dir, decl.path as string), decl.path as string, opts.hashes);
     if (decl.hash && decl.hash !== hash) throw mismatch(what, decl.path as string, decl.hash, hash);
     return { kind: "path", path: decl.path as string, hash };
   }
   if (decl.kind === "git") {
+    const { gitTree, resolveRef } = await git();
     const rev = await resolveRef(decl.url as string, decl.ref as string, what);
     const hash = decl.hash ?? contentHash(await gitTree(decl.url as string, rev), "blake3");
     return { kind: "git", url: decl.url as string, ref: decl.ref as string, rev, hash };
@@ -253,6 +301,7 @@ async function resolveDep(dir: string, decl: DepDecl, what: string, opts: LoadOp
     return { kind: "path", path: decl.path as string, id: dm.atom.id, version: dm.atom.version };
   }
   const url = decl.url as string;
+  const { gitTree, highestMatching, writeTreeTo } = await git();
   const tag = await highestMatching(url, decl.version as string, what);
   const tree = await gitTree(url, tag.rev);
   const hash = contentHash(tree, "blake3");
@@ -263,11 +312,28 @@ async function resolveDep(dir: string, decl: DepDecl, what: string, opts: LoadOp
   return { kind: "git", id: dm.atom.id, version: dm.atom.version, url, range: decl.version as string, tag: tag.tag, rev: tag.rev, hash };
 }
 
-/** blake3 of a file's bytes, or of a directory's NAR: read by the same code as the builder's check. */
-export async function hashPath(abs: string, shown: string): Promise<string> {
+/**
+ * blake3 of a file's bytes, or of a directory's NAR, read by the same code as the builder's
+ * check. With `hashes`, a source whose stat data matches the recorded fingerprint is not read.
+ */
+export async function hashPath(abs: string, shown: string, hashes?: HashCache): Promise<string> {
+  const startedMs = Date.now();
+  const missing = () => new EkaError("E_SOURCE", `source path '${shown}' (${abs}) does not exist; fix path in atom.toml`);
+  let scan: Scan;
+  try {
+    scan = scanPath(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+    throw missing();
+  }
+  const known = hashes?.get(abs, scan);
+  if (known) return known;
   const content = hostPath(abs);
-  if (!content) throw new EkaError("E_SOURCE", `source path '${shown}' (${abs}) does not exist; fix path in atom.toml`);
-  return contentHash(content, "blake3");
+  if (!content) throw missing();
+  const hash = contentHash(content, "blake3");
+  hashes?.set(abs, scan, hash, startedMs);
+  return hash;
 }
 
 function mismatch(what: string, label: string, expected: string, actual: string): EkaError {

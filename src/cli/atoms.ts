@@ -7,7 +7,6 @@ import { atomDirOf, cacheDir, loadAtomGraph, type AtomNode, type LoadOptions } f
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
 import { seedStorePath } from "../builder/seed.ts";
 import { seedVersion } from "../builder/seed.node.ts";
-import { nodeSourceHost } from "../builder/sources.node.ts";
 import type { BuildResult, ProgressEvent } from "../builder/types.ts";
 import { initIR, pidOf, storePathOf } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
@@ -78,7 +77,7 @@ export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Pr
   }
   const { buildGraph } = await import("../builder/build.ts");
   const base = { store, ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.check ? { check: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  const [{ nodeBuildHost }, { ensureSeed }] = await Promise.all([import("../builder/index.node.ts"), import("../builder/seed.node.ts")]);
+  const [{ nodeBuildHost }, { ensureSeed }, { nodeSourceHost }] = await Promise.all([import("../builder/index.node.ts"), import("../builder/seed.node.ts"), import("../builder/sources.node.ts")]);
   await ensureSeed(store);
   const host = await nodeBuildHost(store, process.env.EKA_WORKERS !== undefined ? { workers: Number(process.env.EKA_WORKERS) } : opts.jobs ? { workers: opts.jobs } : {});
   const dirs = pathSourceDirs(p.graph);

@@ -283,7 +283,7 @@ export function defaultPool(): WorkerPool {
 function startWorker(): Worker {
   const here = import.meta.url;
   const bundled = new URL("./worker.mjs", here);
-  if (here.endsWith(".mjs") && existsSync(fileURLToPath(bundled))) return new Worker(bundled);
+  if (!here.endsWith(".ts") && existsSync(fileURLToPath(bundled))) return new Worker(bundled);
   const candidates = [new URL("./worker.node.ts", here), new URL("../src/runtime/worker.node.ts", here)];
   const source = candidates.find((u) => existsSync(fileURLToPath(u)));
   if (!source) throw new EkaError("E_WORKER", `cannot find the pool worker (looked for ${candidates.map((u) => fileURLToPath(u)).join(", ")}); reinstall eka`);

@@ -2,8 +2,8 @@
  * Node entry to store/: opens file stores, resolves the default store address, and adds
  * materialize() (read-only host checkouts of store paths, for sandboxes in worker threads).
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -17,9 +17,11 @@ import { useSha256 } from "./sha256.ts";
 import { writeHostTree } from "./host-tree.node.ts";
 import { parseStorePath } from "./store-path.ts";
 
-// Native SHA-256 for NAR hashes on Node.
+// Native SHA-256 for NAR hashes on Node; node:crypto is loaded on first use, as loading it cost a
+// no-op `eka build` (which hashes no NAR) two milliseconds.
+const nodeRequire = createRequire(import.meta.url);
 useSha256(() => {
-  const h = createHash("sha256");
+  const h = (nodeRequire("node:crypto") as typeof import("node:crypto")).createHash("sha256");
   return { update: (b) => void h.update(b), digest: () => new Uint8Array(h.digest()) };
 });
 

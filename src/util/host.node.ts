@@ -6,7 +6,13 @@
 import * as fs from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { threadId } from "node:worker_threads";
+import { createRequire } from "node:module";
+
+// node:worker_threads on first use: loading it cost a no-op `eka build` (which writes nothing)
+// more than a millisecond.
+const nodeRequire = createRequire(import.meta.url);
+/** This thread's id (0 on the main thread), as lock files record it beside the OS pid. */
+export const threadId = (): number => (nodeRequire("node:worker_threads") as typeof import("node:worker_threads")).threadId;
 
 /**
  * Whether process `pid` exists. Any answer but ESRCH counts as alive (EPERM means it exists under
@@ -37,7 +43,7 @@ let tempCounter = 0;
  * later process remove what a killed one left.
  */
 export function tempNameFor(file: string): string {
-  return `${file}.tmp-${process.pid}-${threadId}-${(tempCounter++).toString(36)}`;
+  return `${file}.tmp-${process.pid}-${threadId()}-${(tempCounter++).toString(36)}`;
 }
 
 /**
@@ -84,7 +90,7 @@ export type Release = () => void;
 const EMPTY_LOCK_GRACE_MS = 2000;
 /** Lock files this thread holds (its own pid and thread in a lock it doesn't hold are stale). */
 const held = new Set<string>();
-const owner = `${process.pid} ${threadId}`;
+const owner = (): string => `${process.pid} ${threadId()}`;
 
 /**
  * Takes the lock file `file` if it can without waiting: created with O_EXCL, holding
@@ -105,7 +111,7 @@ export function tryLock(file: string): Release | null {
       continue;
     }
     try {
-      fs.writeSync(fd, owner);
+      fs.writeSync(fd, owner());
     } catch (e) {
       fs.rmSync(file, { force: true });
       throw e;
@@ -118,7 +124,7 @@ export function tryLock(file: string): Release | null {
       if (releasing) return;
       releasing = true;
       held.delete(file);
-      if (readTextOrNull(file) === owner) fs.rmSync(file, { force: true });
+      if (readTextOrNull(file) === owner()) fs.rmSync(file, { force: true });
     };
   }
 }
@@ -163,7 +169,7 @@ function isStale(file: string, holder: string): boolean {
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return true;
   // Another thread of this process may hold it; this thread knows what it holds.
-  if (pid === process.pid) return (tid === undefined || Number(tid) === threadId) && !held.has(file);
+  if (pid === process.pid) return (tid === undefined || Number(tid) === threadId()) && !held.has(file);
   return !isAlive(pid);
 }
 
@@ -172,7 +178,7 @@ function isStale(file: string, holder: string): boolean {
  * over and holds it now), it is linked back, which never replaces a newer lock.
  */
 function takeOver(file: string, holder: string): void {
-  const aside = `${file}.stale-${process.pid}-${threadId}`;
+  const aside = `${file}.stale-${process.pid}-${threadId()}`;
   try {
     fs.renameSync(file, aside);
   } catch {

@@ -15,14 +15,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { threadId } from "node:worker_threads";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { EkaError } from "../../errors.ts";
-import { atomicWrite, isNotFound, lockSync, readTextOrNull, type Release } from "../../util/host.node.ts";
+import { atomicWrite, isNotFound, lockSync, readTextOrNull, threadId, type Release } from "../../util/host.node.ts";
 import type { Backend, ObjectKind } from "../backend.ts";
 import { isDigest, parseDigest, type Digest } from "../digest.ts";
 import { parseStorePath } from "../store-path.ts";
 import type { PathInfo, Realisation } from "../types.ts";
+
 
 const LOCK_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -51,7 +51,7 @@ export class FileBackend implements Backend {
 
   /** A fresh temp file name on the store's file system (so rename is atomic). */
   tempPath(tag = ""): string {
-    return path.join(this.root, "tmp", `${process.pid}-${threadId}-${Date.now().toString(36)}-${(this.tmpCounter++).toString(36)}${tag}`);
+    return path.join(this.root, "tmp", `${process.pid}-${threadId()}-${Date.now().toString(36)}-${(this.tmpCounter++).toString(36)}${tag}`);
   }
 
   /** Writes bytes to `dest` atomically: a temp file, then rename. */
