@@ -1,0 +1,38 @@
+/**
+ * The seed clang as a toolchain of the builder: what the seed store object holds (the multi-call
+ * module and the sysroot) and how a step runs it. A step names the seed as tool `seed:<anything>`
+ * and gets the package's input named `seed`; a `clang`/`clang++` step (not a cc1 job) runs the
+ * driver emulation, every job a separate command.
+ */
+import { EkaError } from "../../errors.ts";
+import type { Toolchain } from "../hooks.ts";
+import { runClang } from "./driver.ts";
+import { runCompileFromTemplate } from "./templates.ts";
+
+/** The input name a package gives the seed. */
+export const SEED_INPUT = "seed";
+/** Tools named `seed:…` are the seed's multi-call module (argv[0] picks the tool). */
+export const SEED_TOOL_PREFIX = "seed:";
+/** The seed store object's layout: the module, and the sysroot directory mounted at /usr. */
+export const SEED_MODULE = "llvm.wasm";
+export const SEED_SYSROOT = "usr";
+
+export const clangToolchain: Toolchain = {
+  resolveTool(tool, inputs, pkg) {
+    if (!tool.startsWith(SEED_TOOL_PREFIX)) return undefined;
+    const seed = inputs[SEED_INPUT];
+    if (!seed) throw new EkaError("E_IR", `package ${pkg}: a step uses '${tool}' but the package has no '${SEED_INPUT}' input`);
+    return { storePath: seed, path: SEED_MODULE };
+  },
+  sandboxMounts(inputs) {
+    const seed = inputs[SEED_INPUT];
+    return seed ? [{ storePath: seed, path: SEED_SYSROOT, guest: "/usr" }] : [];
+  },
+  runStep(step, run) {
+    const [driver = "", ...args] = step.args;
+    if (!step.tool.startsWith(SEED_TOOL_PREFIX) || (driver !== "clang" && driver !== "clang++") || args[0] === "-cc1" || args[0] === "-cc1as") return undefined;
+    // The template cache is per module, cwd and env: the driver's job list depends on all three.
+    const context = JSON.stringify([step.moduleKey, step.cwd, step.env]);
+    return runCompileFromTemplate(context, driver, args, run).then((r) => r ?? runClang(args, run, { driver }));
+  },
+};
