@@ -8,8 +8,7 @@ import type { Executor } from "./executor.ts";
 import { NodeSandboxHost } from "./sandbox.node.ts";
 import type { SourceHost } from "./sources.ts";
 import { nodeSourceHost } from "./sources.node.ts";
-import { memoryStateFor, type BuildState } from "./state.ts";
-import { FileBuildState } from "./state.node.ts";
+import { buildStateFor } from "./build-state.node.ts";
 import type { BuildHost } from "./types.ts";
 
 export interface NodeHostOptions {
@@ -26,16 +25,6 @@ export interface NodeHostOptions {
   /** Wall-time limit of one command, in ms. */
   timeoutMs?: number;
 }
-
-/** Build state of a store: files in a file store's directory, else memory. */
-export function buildStateFor(store: Store): BuildState {
-  const fb = fileBackendOf(store.backend);
-  if (!fb) return memoryStateFor(store);
-  let s = fileStates.get(fb.root);
-  if (!s) fileStates.set(fb.root, (s = new FileBuildState(fb.root)));
-  return s;
-}
-const fileStates = new Map<string, BuildState>();
 
 export async function nodeBuildHost(store: Store, opts: NodeHostOptions = {}): Promise<BuildHost> {
   const executor = opts.executor ?? (await nodeExecutor(opts.workers, opts.timeoutMs));

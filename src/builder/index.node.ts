@@ -1,22 +1,32 @@
 /**
- * Node entry of builder/: the door `buildGraph` with the build host filled in (made only when
- * something is to be built, so a no-op loads neither executor nor runtime), and `runProgram` in
- * this thread over host directories.
+ * Node entry of builder/: the door `buildGraph` with the build host filled in, and `runProgram` in
+ * this thread over host directories. The host (sandboxes, sources, executors) is imported only when
+ * something is to be built, so a no-op loads neither executor nor runtime.
  */
 import type { PackageIR } from "../ir/types.ts";
+import type { Store } from "../store/store.ts";
 import { buildGraph as coreBuildGraph } from "./build.ts";
-import type { ExecResult } from "./executor.ts";
-import { nodeBuildHost, type NodeHostOptions } from "./host.node.ts";
+import type { ExecResult, Executor } from "./executor.ts";
+import type { NodeHostOptions } from "./host.node.ts";
 import { runProgram as coreRunProgram, type RunProgramOptions } from "./run-program.ts";
-import { NodeSandboxHost } from "./sandbox.node.ts";
-import type { BuildOptions, BuildResult } from "./types.ts";
+import type { BuildHost, BuildOptions, BuildResult } from "./types.ts";
 
-export { buildStateFor, nodeBuildHost, nodeExecutor, type NodeHostOptions } from "./host.node.ts";
+export { buildStateFor } from "./build-state.node.ts";
+export type { NodeHostOptions } from "./host.node.ts";
 
 /** buildGraph with a Node build host (unless opts.host is given). */
 export async function buildGraph(roots: PackageIR[], opts: BuildOptions & NodeHostOptions): Promise<BuildResult[]> {
-  const host = opts.host ?? (() => nodeBuildHost(opts.store, opts));
-  return coreBuildGraph(roots, { ...opts, host });
+  return coreBuildGraph(roots, { ...opts, host: opts.host ?? (() => nodeBuildHost(opts.store, opts)) });
+}
+
+/** Node's build host for `store`: see host.node.ts. */
+export async function nodeBuildHost(store: Store, opts: NodeHostOptions = {}): Promise<BuildHost> {
+  return (await import("./host.node.ts")).nodeBuildHost(store, opts);
+}
+
+/** The in-thread executor (`workers: 0`) or one over a shared worker pool of that size. */
+export async function nodeExecutor(workers?: number, timeoutMs?: number): Promise<Executor> {
+  return (await import("./host.node.ts")).nodeExecutor(workers, timeoutMs);
 }
 
 /**
@@ -30,5 +40,6 @@ export async function runProgram(
   opts: Omit<RunProgramOptions, "executor" | "sandboxes"> & Partial<Pick<RunProgramOptions, "executor" | "sandboxes">>,
 ): Promise<ExecResult> {
   const executor = opts.executor ?? (await import("./executors.node.ts")).nodeInThreadExecutor();
-  return coreRunProgram(storePath, program, args, { ...opts, executor, sandboxes: opts.sandboxes ?? new NodeSandboxHost() });
+  const sandboxes = opts.sandboxes ?? new (await import("./sandbox.node.ts")).NodeSandboxHost();
+  return coreRunProgram(storePath, program, args, { ...opts, executor, sandboxes });
 }
