@@ -37,8 +37,8 @@ async function buildPlanned(p: Plan, infos: PathInfos, opts: BuildOptions): Prom
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
   const buildOne = async (n: PlanNode): Promise<Built> => {
-    if (opts.check && p.roots.includes(n) && infos.get(n.storePath)) return checkPackage(n, ctx);
     await provideInputs(n, infos, opts.provideInput);
+    if (opts.check && p.roots.includes(n) && infos.get(n.storePath)) return checkPackage(n, ctx);
     const lock = await ctx.state.lock(n.pid, () => ctx.onProgress?.({ type: "wait-lock", storePath: n.storePath }), ctx.signal);
     try {
       // Asked again under the lock: another process may have built it while we planned or waited.

@@ -41,9 +41,13 @@ export class PoolExecutor implements Executor {
   }
 }
 
-/** The in-thread executor over host directories (and memory file systems). */
-export function nodeInThreadExecutor(): InThreadExecutor {
-  return new InThreadExecutor({ fileSystemOf: nodeFileSystemOf, beforeCompile: applyV8Flags });
+/**
+ * The in-thread executor over host directories (and memory file systems). `clangFlags` sets eka's
+ * V8 flags (tuned for the seed clang) before compiling; a user's own program run by `eka run`
+ * keeps V8's defaults.
+ */
+export function nodeInThreadExecutor({ clangFlags = true } = {}): InThreadExecutor {
+  return new InThreadExecutor({ fileSystemOf: nodeFileSystemOf, ...(clangFlags ? { beforeCompile: applyV8Flags } : {}) });
 }
 
 function nodeFileSystemOf(m: Mount): FileSystem {

@@ -39,7 +39,7 @@ export async function runProgram(
   args: string[],
   opts: Omit<RunProgramOptions, "executor" | "sandboxes"> & Partial<Pick<RunProgramOptions, "executor" | "sandboxes">>,
 ): Promise<ExecResult> {
-  const executor = opts.executor ?? (await import("./executors.node.ts")).nodeInThreadExecutor();
+  const executor = opts.executor ?? (await import("./executors.node.ts")).nodeInThreadExecutor({ clangFlags: false });
   const sandboxes = opts.sandboxes ?? new (await import("./sandbox.node.ts")).NodeSandboxHost();
   return coreRunProgram(storePath, program, args, { ...opts, executor, sandboxes });
 }

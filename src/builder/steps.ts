@@ -8,12 +8,12 @@ import type { Store } from "../store/store.ts";
 import { runStepCommand, type ToolResult, type ToolRunner } from "../toolchains/hooks.ts";
 import { concatBytes } from "../util/bytes.ts";
 import { actionKey, declaredInputs, restoreOutputs, saveOutputs } from "./action-cache.ts";
-import type { ExecResult, Executor, Mount } from "./executor.ts";
+import type { ExecRequest, ExecResult, Executor } from "./executor.ts";
 import type { Locate, PackageSandbox } from "./package-sandbox.ts";
 import { copyInto } from "./sandbox.ts";
 import { runInOrder, type Semaphore } from "./schedule.ts";
 import type { BuildState } from "./state.ts";
-import { builtinCopy, resolveTool, type Tool } from "./tools.ts";
+import { builtinCopy, resolveTool } from "./tools.ts";
 import type { ProgressEvent } from "./types.ts";
 
 export interface StepsContext {
@@ -88,7 +88,8 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
         announce();
         t0 = Date.now();
         if ("builtin" in tool) return Promise.resolve(builtinCopy(args, sb.locate));
-        const run: ToolRunner = (argv) => execute(ctx, sb, tool, { stepId: step.id, argv, env, cwd, inputs, outputs, mounts });
+        const request = { stepId: step.id, inputs, storePaths: sb.closure, outputs, mounts };
+        const run: ToolRunner = (argv) => execute(ctx, sb.locate, { ...request, command: { module: tool.module, args: argv, env, cwd } });
         return runStepCommand({ tool: step.tool, args, env, cwd, moduleKey: tool.key }, run);
       });
     } finally {
@@ -107,23 +108,10 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
   ctx.onProgress?.({ type: "step-done", storePath: sb.outPath, stepId: step.id, cached, ms: Date.now() - t0, stepsDone: counts.done, stepsTotal: counts.total });
 }
 
-interface CommandParts {
-  stepId: string;
-  argv: string[];
-  env: Record<string, string>;
-  cwd: string;
-  inputs: [string, string][];
-  outputs: string[];
-  mounts: readonly Mount[];
-}
-
 /** One command of a step through the executor; outputs it returns (not written in place) are installed. */
-async function execute(ctx: StepsContext, sb: PackageSandbox, tool: Extract<Tool, { module: unknown }>, c: CommandParts): Promise<ExecResult> {
-  const r = await ctx.executor.execute(
-    { stepId: c.stepId, command: { module: tool.module, args: c.argv, env: c.env, cwd: c.cwd }, inputs: c.inputs, storePaths: sb.closure, outputs: c.outputs, mounts: c.mounts },
-    ctx.signal,
-  );
-  if (r.outputs) installOutputs(r.outputs, sb.locate);
+async function execute(ctx: StepsContext, locate: Locate, req: ExecRequest): Promise<ExecResult> {
+  const r = await ctx.executor.execute(req, ctx.signal);
+  if (r.outputs) installOutputs(r.outputs, locate);
   return r;
 }
 
