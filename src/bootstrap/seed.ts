@@ -7,7 +7,7 @@ import { makeStorePath } from "../store/store-path.ts";
 import type { Store } from "../store/store.ts";
 import { treeReader } from "../builder/sandbox.ts";
 import { newTree, treePut } from "../builder/tree.ts";
-import { SEED_MODULE, SEED_SYSROOT } from "../toolchains/clang/toolchain.ts";
+import { SEED_MODULE, SEED_SYSROOT } from "../toolchains/clang/layout.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 
 export const SEED_NAME = "llvm-seed";

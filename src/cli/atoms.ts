@@ -5,7 +5,10 @@ import { join, resolve as resolvePath } from "node:path";
 import { MANIFEST_FILE } from "../atom/manifest.ts";
 import { atomDirOf, cacheDir, loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
-import { installedSeedPath } from "../bootstrap/seed.node.ts";
+import { installedSeedPath, seedProvider } from "../bootstrap/seed.node.ts";
+// Static: the door loads no build host until something is to be built, and an import() per call
+// costs a no-op more than its store lookups.
+import { buildGraph } from "../builder/index.node.ts";
 import type { BuildResult, ProgressEvent } from "../builder/types.ts";
 import { initIR } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
@@ -63,7 +66,6 @@ export interface BuildAtomOptions {
  * build host; a build imports the seed if the store lacks it.
  */
 export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Promise<BuildResult[]> {
-  const [{ buildGraph }, { seedProvider }] = await Promise.all([import("../builder/index.node.ts"), import("../bootstrap/seed.node.ts")]);
   const dirs = pathSourceDirs(p.graph);
   const workers = process.env.EKA_WORKERS !== undefined ? Number(process.env.EKA_WORKERS) : opts.jobs;
   return buildGraph(p.roots, {

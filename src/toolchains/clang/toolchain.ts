@@ -7,15 +7,8 @@
 import { EkaError } from "../../errors.ts";
 import type { Toolchain } from "../hooks.ts";
 import { runClang } from "./driver.ts";
+import { SEED_INPUT, SEED_MODULE, SEED_SYSROOT, SEED_TOOL_PREFIX } from "./layout.ts";
 import { runCompileFromTemplate } from "./templates.ts";
-
-/** The input name a package gives the seed. */
-export const SEED_INPUT = "seed";
-/** Tools named `seed:…` are the seed's multi-call module (argv[0] picks the tool). */
-export const SEED_TOOL_PREFIX = "seed:";
-/** The seed store object's layout: the module, and the sysroot directory mounted at /usr. */
-export const SEED_MODULE = "llvm.wasm";
-export const SEED_SYSROOT = "usr";
 
 export const clangToolchain: Toolchain = {
   resolveTool(tool, inputs, pkg) {
