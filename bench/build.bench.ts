@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildGraph, ensureSeed, nodeBuildHost } from "../src/builder/index.node.ts";
+import { ensureSeed } from "../src/bootstrap/seed.node.ts";
+import { buildGraph, nodeBuildHost } from "../src/builder/index.node.ts";
 import type { BuildHost, ProgressEvent } from "../src/builder/index.ts";
-import { driverTemplates } from "../src/builder/execute.ts";
+import { driverTemplates } from "../src/toolchains/clang/templates.ts";
 import { initIR, storePathOf, type PackageIR } from "../src/ir/index.ts";
 import { openStore, type Store } from "../src/store/open.node.ts";
 import { cPackage, writeSources } from "../test/builder/helpers.ts";
@@ -71,16 +72,16 @@ async function workers(dir: string): Promise<void> {
     let inFlight = 0;
     const host: BuildHost = {
       ...base,
-      runner: {
-        slots: base.runner.slots,
-        run: async (cmd, signal) => {
+      executor: {
+        slots: base.executor.slots,
+        execute: async (req, signal) => {
           peak[w] = Math.max(peak[w] ?? 0, ++inFlight);
           const t0 = performance.now();
           try {
-            return await base.runner.run(cmd, signal);
+            return await base.executor.execute(req, signal);
           } finally {
             inFlight--;
-            if (w === 1 && !driverTemplates.enabled) (cmd.args[1] === "-###" ? driverMs : jobMs).push(performance.now() - t0);
+            if (w === 1 && !driverTemplates.enabled) (req.command.args[1] === "-###" ? driverMs : jobMs).push(performance.now() - t0);
           }
         },
       },

@@ -41,7 +41,8 @@ export async function run(): Promise<void> {
     for (const f of readdirSync(hashSrc)) if (f.endsWith(".c") || f.endsWith(".h")) copyFileSync(join(hashSrc, f), join(src, f));
     // Unpack the sysroot once up front so no child pays for it.
     const { sysrootDir } = await import("../src/toolchains/clang/seed.node.ts");
-    await sysrootDir();
+    const { seedFiles } = await import("../src/bootstrap/seed.node.ts");
+    await sysrootDir(seedFiles().resources);
 
     console.log("  first use of the seed module (fresh process: read + key + compile + instantiate, eka's V8 flags), goal <= 300 ms");
     child({ mode: "first-use", host: "eka" }); // memoises the seed's key, as any earlier eka run has
@@ -100,7 +101,7 @@ export async function run(): Promise<void> {
 
 async function transferFigure(): Promise<{ first: number; next: number; compile: number; startup: number }> {
   const { WorkerPool } = await import("../src/runtime/pool.node.ts");
-  const { seedBytes } = await import("../src/toolchains/clang/seed.node.ts");
+  const { seedBytes, sysroot } = await seedForPool();
   const { clangJob } = await import("../src/toolchains/clang/pool.node.ts");
   const pool = new WorkerPool({ size: 1 });
   try {
@@ -112,7 +113,7 @@ async function transferFigure(): Promise<{ first: number; next: number; compile:
     await pool.run({ module: nopKey, args: ["nop"], mounts: [] });
     const startup = performance.now() - s0;
     const key = await pool.addModule(seedBytes());
-    const job = clangJob(key, ["--version"]);
+    const job = clangJob(key, ["--version"], { sysroot });
     let t0 = performance.now();
     await pool.run(job);
     const first = performance.now() - t0;
@@ -152,7 +153,7 @@ async function poolSpin(size: number): Promise<number> {
 async function poolCompile(src: string, files: string[], size: number, out: string): Promise<{ ms: number; cores: number }> {
   mkdirSync(out, { recursive: true });
   const { WorkerPool } = await import("../src/runtime/pool.node.ts");
-  const { seedBytes } = await import("../src/toolchains/clang/seed.node.ts");
+  const { seedBytes, sysroot } = await seedForPool();
   const { clangJob } = await import("../src/toolchains/clang/pool.node.ts");
   const pool = new WorkerPool({ size });
   try {
@@ -161,7 +162,7 @@ async function poolCompile(src: string, files: string[], size: number, out: stri
     // figure is the compile work itself.
     await Promise.all(
       Array.from({ length: size }, () =>
-        pool.run(clangJob(key, ["-O2", "-c", files[0] as string, "-o", "/tmp/warm.o"], { mounts: [{ guest: "/", kind: "host", path: src, readonly: true }] })),
+        pool.run(clangJob(key, ["-O2", "-c", files[0] as string, "-o", "/tmp/warm.o"], { sysroot, mounts: [{ guest: "/", kind: "host", path: src, readonly: true }] })),
       ),
     );
     const t0 = performance.now();
@@ -170,6 +171,7 @@ async function poolCompile(src: string, files: string[], size: number, out: stri
       files.map((f) =>
         pool.run(
           clangJob(key, ["-O2", "-c", f, "-o", `/out/${f.replace(/\.c$/, ".o")}`], {
+            sysroot,
             mounts: [
               { guest: "/", kind: "host", path: src, readonly: true },
               { guest: "/out", kind: "host", path: out },
@@ -203,20 +205,29 @@ function child(spec: ChildSpec): ChildResult {
   return JSON.parse(line) as ChildResult;
 }
 
+/** The seed's module bytes and unpacked sysroot, for pool jobs. */
+async function seedForPool(): Promise<{ seedBytes: () => Uint8Array; sysroot: string }> {
+  const { sysrootDir } = await import("../src/toolchains/clang/seed.node.ts");
+  const { seedFiles } = await import("../src/bootstrap/seed.node.ts");
+  const files = seedFiles();
+  return { seedBytes: () => readFileSync(files.wasm), sysroot: await sysrootDir(files.resources) };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
 async function childMain(spec: ChildSpec): Promise<void> {
-  const { seedFiles, sysrootDir } = await import("../src/toolchains/clang/seed.node.ts");
-  const sysroot = await sysrootDir();
+  const { sysrootDir } = await import("../src/toolchains/clang/seed.node.ts");
+  const { seedFiles } = await import("../src/bootstrap/seed.node.ts");
+  const sysroot = await sysrootDir(seedFiles().resources);
   if (spec.mode === "first-use") {
     // What `eka cc` pays before clang starts: read, key (hash or memoised) + compile, instantiate.
     const { seedModule } = await import("../src/toolchains/clang/seed.node.ts");
     const { WasiHost } = await import("../src/runtime/index.ts");
     const t0 = performance.now();
-    const { module } = await seedModule();
+    const { module } = await seedModule(seedFiles().wasm);
     const t1 = performance.now();
     await WebAssembly.instantiate(module, new WasiHost({ args: ["clang", "--version"] }).imports);
     console.log(JSON.stringify({ compileMs: t1 - t0, firstInstanceMs: performance.now() - t1 }));

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedFiles } from "../src/toolchains/clang/seed.node.ts";
+import { seedFiles } from "../src/bootstrap/seed.node.ts";
 
 const root = join(import.meta.dirname, "..");
 const bun = join(root, "node_modules/.bin/bun");

@@ -1,11 +1,11 @@
 // Sandboxes without a host file system (browsers, edge workers): work directories are runtime
 // MemoryFS instances and inputs are read-only file systems over store views. Steps run in this
-// thread through WasiRunner.
-import { compileModule } from "../runtime/modules.ts";
-import { FsError, MemoryFS, mkdirp, tickingClock, readFile, runWasi, writeFile, type DirEntry, type FileHandle, type FileSystem, type Stat } from "../runtime/index.ts";
+// thread: an InThreadExecutor mounts these file systems as they are.
+import { FsError, mkdirp, readFile, writeFile, type DirEntry, type FileHandle, type FileSystem, type Stat } from "../runtime/fs.ts";
+import { MemoryFS, tickingClock } from "../runtime/memfs.ts";
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
-import type { CommandOutcome, Mount, RunnableCommand, Runner } from "./runner.ts";
+import type { Mount } from "./executor.ts";
 import type { SandboxHost, WorkDir } from "./sandbox.ts";
 
 export class MemoryWorkDir implements WorkDir {
@@ -55,29 +55,6 @@ export class MemorySandboxHost implements SandboxHost {
     const root = storePath.slice(storePath.lastIndexOf("/") + 1) + (sub ? `/${sub}` : "");
     if (!fs) this.inputs.set(key, (fs = new TreeFS(store.view([storePath]), root)));
     return { guest, readonly: true, fs };
-  }
-}
-
-/** Runs commands in this thread with file-system mounts (no worker pool). */
-export class WasiRunner implements Runner {
-  readonly slots = 1;
-  async run(cmd: RunnableCommand): Promise<CommandOutcome> {
-    const { module } = await compileModule(cmd.module.bytes());
-    const preopens = cmd.mounts.map((m) => {
-      if (!("fs" in m)) throw new Error(`mount ${m.guest} is not a file system; WasiRunner mounts file systems only`);
-      return { guest: m.guest, fs: m.fs as FileSystem };
-    });
-    const r = await runWasi(module, {
-      args: cmd.args,
-      env: cmd.env,
-      cwd: cmd.cwd,
-      preopens,
-      deterministic: { epochNs: BigInt(cmd.env.SOURCE_DATE_EPOCH ?? "1") * 1_000_000_000n },
-      ...(cmd.stdin ? { stdin: cmd.stdin } : {}),
-      ...(cmd.stdout ? { stdout: cmd.stdout } : {}),
-      ...(cmd.stderr ? { stderr: cmd.stderr } : {}),
-    });
-    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
 }
 

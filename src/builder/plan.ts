@@ -1,5 +1,5 @@
 // The plan: which nodes of the graph are missing from the store, in dependency order. No I/O
-// beyond store lookups, so a no-op over a large graph costs one lookup per node.
+// beyond store lookups, and only of nodes it must know about: a no-op costs one lookup per root.
 import { EkaError } from "../errors.ts";
 import { inputNodes, pidOf, storePathOf, validateIR } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
@@ -10,8 +10,8 @@ export interface PlanNode {
   storePath: string;
   /** Input nodes (not plain store paths). */
   deps: PlanNode[];
-  /** Already in the store when planned. */
-  present: boolean;
+  /** Already in the store when planned; undefined for nodes the plan did not need to ask about. */
+  present?: boolean;
 }
 
 export interface Plan {
@@ -35,7 +35,7 @@ export function plan(roots: PackageIR[], has: (storePath: string) => boolean, ch
     validateIR(ir);
     const deps = inputNodes(ir).map(visit);
     visiting.delete(storePath);
-    const node: PlanNode = { ir, pid: pidOf(ir), storePath, deps, present: has(storePath) };
+    const node: PlanNode = { ir, pid: pidOf(ir), storePath, deps };
     byPath.set(storePath, node);
     nodes.push(node);
     return node;
@@ -45,7 +45,9 @@ export function plan(roots: PackageIR[], has: (storePath: string) => boolean, ch
   // inputs, as Nix needs no build inputs of a path it has.
   const needed = new Set<PlanNode>();
   const need = (n: PlanNode, isRoot: boolean) => {
-    if (needed.has(n) || (n.present && !(check && isRoot))) return;
+    if (needed.has(n)) return;
+    n.present ??= has(n.storePath);
+    if (n.present && !(check && isRoot)) return;
     needed.add(n);
     for (const d of n.deps) need(d, false);
   };

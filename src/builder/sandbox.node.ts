@@ -8,7 +8,7 @@ import { hostTree } from "../store/host-tree.node.ts";
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import { isAlive } from "../util/host.node.ts";
-import type { Mount } from "./runner.ts";
+import type { Mount } from "./executor.ts";
 import type { SandboxHost, WorkDir } from "./sandbox.ts";
 
 export class HostWorkDir implements WorkDir {

@@ -1,8 +1,8 @@
-// The sandbox a package builds in, as data: writable work directories for /build, $out and /tmp,
-// read-only mounts of each path in the input closure, and nothing else.
+// Where sandboxes live (host temp directories or memory) and their writable work directories;
+// package-sandbox.ts assembles one package's sandbox from these.
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
-import type { Mount } from "./runner.ts";
+import type { Mount } from "./executor.ts";
 import type { Tree } from "./tree.ts";
 
 /** A writable directory of the sandbox. Paths are relative, '/'-separated, "" is the root. */
@@ -36,17 +36,6 @@ export function copyInto(src: TreeReader, from: string, dst: WorkDir, to: string
     dst.symlink(to, src.readlink(from));
   } else {
     dst.writeFile(to, src.readFile(from), st.executable);
-  }
-}
-
-export function writeTree(tree: Tree, dst: WorkDir, at: string): void {
-  dst.mkdirp(at);
-  for (const [p, e] of [...tree].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (p === "") continue;
-    const to = join(at, p);
-    if (e.type === "dir") dst.mkdirp(to);
-    else if (e.type === "symlink") dst.symlink(to, e.target);
-    else dst.writeFile(to, e.data, e.executable);
   }
 }
 

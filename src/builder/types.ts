@@ -1,6 +1,6 @@
 // Types of the builder's public API. See index.ts for the entry points.
 import type { Store } from "../store/store.ts";
-import type { Runner } from "./runner.ts";
+import type { Executor } from "./executor.ts";
 import type { SandboxHost } from "./sandbox.ts";
 import type { SourceHost } from "./sources.ts";
 import type { BuildState } from "./state.ts";
@@ -20,7 +20,7 @@ export type ProgressEvent =
 
 /** Where and how steps run. Node fills it in (builder/index.node.ts); a browser passes its own. */
 export interface BuildHost {
-  runner: Runner;
+  executor: Executor;
   sandboxes: SandboxHost;
   sources: SourceHost;
   /** Default: the store's directory for file stores, memory otherwise. */
@@ -29,13 +29,20 @@ export interface BuildHost {
 
 export interface BuildOptions {
   store: Store;
-  host?: BuildHost;
-  /** Commands run at once. Default: the runner's slots. */
+  /** Or a function that makes one, called only when something is to be built (a no-op loads no executor). */
+  host?: BuildHost | (() => Promise<BuildHost>);
+  /** Commands run at once. Default: the executor's slots. */
   jobs?: number;
   /** Rebuild roots already in the store in a fresh sandbox (no action cache) and compare bytes. */
   check?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
+  /**
+   * Called for an input given as a plain store path (such as the seed) that a package to build needs
+   * and the store lacks; true once it is in the store. Without it, or on false, the build fails
+   * with E_NOT_IN_STORE.
+   */
+  provideInput?: (storePath: string) => Promise<boolean>;
 }
 
 export interface BuildResult {

@@ -1,14 +1,16 @@
 // Node-only: what `eka build`, `eka run` and `eka-run` share — load an atom graph, turn it into IR,
-// build it with a host whose path sources map back to the atoms' directories.
+// build it through the builder's door with path sources mapped back to the atoms' directories.
 import { existsSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { MANIFEST_FILE } from "../atom/manifest.ts";
 import { atomDirOf, cacheDir, loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
-import { seedStorePath } from "../builder/seed.ts";
-import { seedVersion } from "../builder/seed.node.ts";
+import { installedSeedPath, seedProvider } from "../bootstrap/seed.node.ts";
+// Static: the door loads no build host until something is to be built, and an import() per call
+// costs a no-op more than its store lookups.
+import { buildGraph } from "../builder/index.node.ts";
 import type { BuildResult, ProgressEvent } from "../builder/types.ts";
-import { initIR, pidOf, storePathOf } from "../ir/pid.ts";
+import { initIR } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
 
@@ -48,7 +50,7 @@ export async function prepareAtom(dir: string, choices: Choices, opts: LoadOptio
 /** The seed's store path (named by the installed @yowasp/clang version; nothing is read or hashed). */
 export async function seedPath(): Promise<string> {
   await initIR();
-  return seedStorePath(seedVersion());
+  return installedSeedPath();
 }
 
 export interface BuildAtomOptions {
@@ -59,38 +61,24 @@ export interface BuildAtomOptions {
   signal?: AbortSignal;
 }
 
-/** Builds the roots; a no-op (everything in the store) loads no build host at all. */
+/**
+ * Builds the roots through the builder's door: a no-op answers from the store alone, loading no
+ * build host; a build imports the seed if the store lacks it.
+ */
 export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Promise<BuildResult[]> {
-  const { store } = opts;
-  // A no-op answers from path info alone, as buildGraph would, without loading the builder.
-  if (!opts.check) {
-    const infos = p.roots.map((r) => store.queryPathInfo(storePathOf(r)));
-    if (infos.every((i) => i)) {
-      return p.roots.map((r, k) => {
-        const info = infos[k] as NonNullable<(typeof infos)[number]>;
-        const sp = storePathOf(r);
-        let closureSize = 0;
-        for (const q of store.closure([sp])) closureSize += store.queryPathInfo(q)?.narSize ?? 0;
-        return { pid: pidOf(r), storePath: sp, cid: info.cid, built: false, references: info.references, narSize: info.narSize, closureSize };
-      });
-    }
-  }
-  const { buildGraph } = await import("../builder/build.ts");
-  const base = { store, ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.check ? { check: true } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  const [{ nodeBuildHost }, { ensureSeed }, { nodeSourceHost }] = await Promise.all([import("../builder/index.node.ts"), import("../builder/seed.node.ts"), import("../builder/sources.node.ts")]);
-  await ensureSeed(store);
-  const host = await nodeBuildHost(store, process.env.EKA_WORKERS !== undefined ? { workers: Number(process.env.EKA_WORKERS) } : opts.jobs ? { workers: opts.jobs } : {});
   const dirs = pathSourceDirs(p.graph);
-  const disk = nodeSourceHost();
-  const sources = {
-    ...disk,
-    readPath: (key: string) => {
-      const abs = dirs.get(key);
-      // Keys are made by pathSourceKey; anything else is a path as written, relative to the root atom.
-      return disk.readPath(abs ?? resolvePath(p.graph.dir, key));
-    },
-  };
-  return buildGraph(p.roots, { ...base, host: { ...host, sources } });
+  const workers = process.env.EKA_WORKERS !== undefined ? Number(process.env.EKA_WORKERS) : opts.jobs;
+  return buildGraph(p.roots, {
+    store: opts.store,
+    ...(opts.jobs ? { jobs: opts.jobs } : {}),
+    ...(opts.check ? { check: true } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+    provideInput: seedProvider(opts.store),
+    // Keys are made by pathSourceKey; anything else is a path as written, relative to the root atom.
+    pathSource: (key) => dirs.get(key) ?? resolvePath(p.graph.dir, key),
+  });
 }
 
 /** pathSourceKey → absolute directory or file, for every path source of the graph. */

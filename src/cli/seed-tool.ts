@@ -6,6 +6,7 @@ import type { FileSystem } from "../runtime/index.ts";
 import { NodeDirFS } from "../runtime/nodefs.node.ts";
 import { compile, runTool, type Mount, type SeedRunOptions } from "../toolchains/clang/host.ts";
 import { planHostPaths } from "../toolchains/clang/hostpaths.ts";
+import { seedFiles } from "../bootstrap/seed.node.ts";
 import { seedModule, sysrootDir } from "../toolchains/clang/seed.node.ts";
 import { parseCommand, type Command } from "./args.ts";
 
@@ -62,7 +63,8 @@ async function runSeedTool(k: SeedTool, args: string[], json: boolean): Promise<
   // A top-level name that is not a host directory stays unmounted: the tool reports the missing
   // file itself, as it would natively.
   for (const top of plan.topDirs) if (isDir(top)) mounts.push({ guest: top, fs: hostFS(top) });
-  const [{ module }, sysroot] = await Promise.all([seedModule(), sysrootDir()]);
+  const seed = seedFiles();
+  const [{ module }, sysroot] = await Promise.all([seedModule(seed.wasm), sysrootDir(seed.resources)]);
   for (const p of plan.shadowed) {
     // Naming the sysroot's own files (crt1.o, libc.a) is fine; a host file it hides is not.
     if (existsSync(p) && !existsSync(sysroot + p.slice("/usr".length))) {

@@ -2,8 +2,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildGraph, buildStateFor, ensureSeed, nodeBuildHost, runProgram } from "../../src/builder/index.node.ts";
-import { driverTemplates } from "../../src/builder/execute.ts";
+import { ensureSeed } from "../../src/bootstrap/seed.node.ts";
+import { buildGraph, buildStateFor, nodeBuildHost, runProgram } from "../../src/builder/index.node.ts";
+import { driverTemplates } from "../../src/toolchains/clang/templates.ts";
 import type { BuildHost, ProgressEvent } from "../../src/builder/index.ts";
 import { isEkaError } from "../../src/errors.ts";
 import { initIR, pidOf, storePathOf, type PackageIR } from "../../src/ir/index.ts";
@@ -32,7 +33,7 @@ async function app(libIR: PackageIR): Promise<PackageIR> {
   return cPackage("hello", writeSources(dir, "hello-src", { "main.c": mainC }), helloSpec, { seed, inputs: { greet: libIR } });
 }
 async function run(storePath: string, program: string): Promise<string> {
-  const r = await runProgram(storePath, program, [], { store, runner: host.runner, sandboxes: host.sandboxes });
+  const r = await runProgram(storePath, program, [], { store, executor: host.executor, sandboxes: host.sandboxes });
   expect(r.exitCode).toBe(0);
   return new TextDecoder().decode(r.stdout);
 }
@@ -128,7 +129,7 @@ describe("buildGraph", () => {
   it("expands the driver once for compiles with the same flags, giving the bytes the driver gives", async () => {
     const ir = await cPackage("libgreet", writeSources(dir, "greet-tpl", greetFiles), { ...greetSpec, cflags: ["-O1", "-DTEMPLATE_TEST=1"] }, { seed });
     const seen: string[][] = [];
-    const spy: BuildHost = { ...host, runner: { slots: 1, run: (cmd, signal) => (seen.push(cmd.args), host.runner.run(cmd, signal)) } };
+    const spy: BuildHost = { ...host, executor: { slots: 1, execute: (req, signal) => (seen.push(req.command.args), host.executor.execute(req, signal)) } };
     await buildGraph([ir], { store, host: spy });
     expect([seen.filter((a) => a[1] === "-###").length, seen.filter((a) => a[1] === "-cc1").length]).toEqual([1, 3]);
     driverTemplates.enabled = false;
@@ -149,12 +150,12 @@ describe("buildGraph", () => {
     let peak = 0;
     const counting: BuildHost = {
       ...pool,
-      runner: {
-        slots: pool.runner.slots,
-        async run(cmd, signal) {
+      executor: {
+        slots: pool.executor.slots,
+        async execute(req, signal) {
           peak = Math.max(peak, ++inFlight);
           try {
-            return await pool.runner.run(cmd, signal);
+            return await pool.executor.execute(req, signal);
           } finally {
             inFlight--;
           }
@@ -261,12 +262,12 @@ int main(int argc, char **argv) {
     // Fault injection: a runner that corrupts the linker's output on the rebuild.
     const flaky: BuildHost = {
       ...host,
-      runner: {
+      executor: {
         slots: 1,
-        async run(cmd, signal) {
-          const r = await host.runner.run(cmd, signal);
-          if (cmd.args[0] === "wasm-ld") {
-            const out = cmd.mounts.find((m) => m.guest === orig!.storePath) as { host: string };
+        async execute(req, signal) {
+          const r = await host.executor.execute(req, signal);
+          if (req.command.args[0] === "wasm-ld") {
+            const out = req.mounts.find((m) => m.guest === orig!.storePath) as { host: string };
             writeFileSync(join(out.host, "bin", "hello.wasm"), "not the same bytes");
           }
           return r;
@@ -291,11 +292,11 @@ int main(int argc, char **argv) {
     let calls = 0;
     const failing: BuildHost = {
       ...host,
-      runner: {
+      executor: {
         slots: 1,
-        async run(cmd, signal) {
+        async execute(req, signal) {
           if (++calls === 3) throw new Error("injected: worker lost");
-          return host.runner.run(cmd, signal);
+          return host.executor.execute(req, signal);
         },
       },
     };

@@ -3,8 +3,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { buildGraph, importSeed, type BuildHost } from "../../src/builder/index.ts";
-import { MemorySandboxHost, WasiRunner } from "../../src/builder/memory-sandbox.ts";
+import { importSeed } from "../../src/bootstrap/index.ts";
+import { buildGraph, InThreadExecutor, type BuildHost } from "../../src/builder/index.ts";
+import { MemorySandboxHost } from "../../src/builder/memory-sandbox.ts";
 import { runProgram } from "../../src/builder/run-program.ts";
 import type { SourceHost } from "../../src/builder/sources.ts";
 import { newTree, treePut, narHash } from "../../src/builder/tree.ts";
@@ -36,10 +37,10 @@ it("builds and runs a C program with a memory store and in-memory sandboxes", as
     steps: cbuildSteps({ executables: [{ name: "memhello", sources: ["main.c"] }] }),
     outputs: ["out"],
   };
-  const host: BuildHost = { runner: new WasiRunner(), sandboxes: new MemorySandboxHost(), sources };
+  const host: BuildHost = { executor: new InThreadExecutor(), sandboxes: new MemorySandboxHost(), sources };
   const [res] = await buildGraph([ir], { store, host });
   expect(res?.storePath).toBe(storePathOf(ir));
-  const r = await runProgram(storePathOf(ir), "memhello", [], { store, runner: host.runner, sandboxes: host.sandboxes });
+  const r = await runProgram(storePathOf(ir), "memhello", [], { store, executor: host.executor, sandboxes: host.sandboxes });
   expect(new TextDecoder().decode(r.stdout)).toBe("in memory\n");
 }, 120_000);
 

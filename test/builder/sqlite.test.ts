@@ -3,7 +3,8 @@
 // -O1 here (bench/build.bench.ts builds it at -O1).
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildGraph, ensureSeed, nodeBuildHost, runProgram } from "../../src/builder/index.node.ts";
+import { ensureSeed } from "../../src/bootstrap/seed.node.ts";
+import { buildGraph, nodeBuildHost, runProgram } from "../../src/builder/index.node.ts";
 import { initIR, storePathOf } from "../../src/ir/index.ts";
 import { openStore, removeReadOnlyTree, type Store } from "../../src/store/open.node.ts";
 import { cPackage, tempDir, writeSources } from "./helpers.ts";
@@ -53,7 +54,7 @@ it("builds the SQLite amalgamation and a driver, then runs queries", async () =>
   const demo = await cPackage("sqlite-demo", writeSources(dir, "demo", { "main.c": driver }), { cflags: ["-O1"], executables: [{ name: "sqlite-demo", sources: ["main.c"], link: ["sqlite3"] }] }, { seed, inputs: { sqlite } });
   const [res] = await buildGraph([demo], { store, host });
   expect(res?.built).toBe(true);
-  const r = await runProgram(storePathOf(demo), "sqlite-demo", [], { store, runner: host.runner, sandboxes: host.sandboxes });
+  const r = await runProgram(storePathOf(demo), "sqlite-demo", [], { store, executor: host.executor, sandboxes: host.sandboxes });
   expect(new TextDecoder().decode(r.stderr)).toBe("");
   expect(r.exitCode).toBe(0);
   expect(new TextDecoder().decode(r.stdout)).toMatch(/^2\|beta\|4\n3\|gamma\|5\n3\|alpha\+beta\+gamma\nversion 3\.\d+\.\d+\n$/);

@@ -1,7 +1,7 @@
 // The worker pool with the real seed clang: parallel compile jobs, modules sent once per worker,
 // in-memory mounts collected back, and the wall-time limit (a runaway guest is stopped, the worker
 // replaced).
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,8 +11,9 @@ import { isEkaError } from "../../src/errors.ts";
 import { runWasi } from "../../src/runtime/index.ts";
 import { compileModule } from "../../src/runtime/modules.ts";
 import { WorkerPool } from "../../src/runtime/pool.node.ts";
+import { seedFiles } from "../../src/bootstrap/seed.node.ts";
 import { clangJob, sysrootMount } from "../../src/toolchains/clang/pool.node.ts";
-import { seedBytes } from "../../src/toolchains/clang/seed.node.ts";
+import { sysrootDir } from "../../src/toolchains/clang/seed.node.ts";
 
 const fixtures = join(import.meta.dirname, "../toolchains/fixtures/multi");
 
@@ -20,12 +21,14 @@ describe("WorkerPool", () => {
   let dir: string;
   let pool: WorkerPool;
   let seed: string;
+  let sysroot: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "eka-pool-test-"));
     cpSync(fixtures, dir, { recursive: true });
     pool = new WorkerPool({ size: 2 });
-    seed = await pool.addModule(seedBytes());
+    seed = await pool.addModule(readFileSync(seedFiles().wasm));
+    sysroot = await sysrootDir(seedFiles().resources);
   });
 
   afterAll(async () => {
@@ -39,6 +42,7 @@ describe("WorkerPool", () => {
         clangJob(seed, ["-O1", "-c", file, "-o", `/out/${file.replace(".c", ".o")}`], {
           // Relative source names, resolved in the job's cwd.
           cwd: "/src",
+          sysroot,
           mounts: [
             { guest: "/src", kind: "host", path: dir, readonly: true },
             { guest: "/out", kind: "memory", collect: true },
@@ -58,7 +62,7 @@ describe("WorkerPool", () => {
     for (const r of results) Object.assign(objects, r.files?.["/out"]);
     expect(Object.keys(objects).sort()).toEqual(["area.o", "greet.o", "main.o"]);
     const link = await pool.run(
-      clangJob(seed, ["-o", "/o/prog.wasm", "/o/main.o", "/o/area.o", "/o/greet.o"], { mounts: [{ guest: "/o", kind: "memory", files: objects, collect: true }] }),
+      clangJob(seed, ["-o", "/o/prog.wasm", "/o/main.o", "/o/area.o", "/o/greet.o"], { sysroot, mounts: [{ guest: "/o", kind: "memory", files: objects, collect: true }] }),
     );
     expect(link.exitCode).toBe(0);
     const prog = link.files?.["/o"]?.["prog.wasm"] as Uint8Array;
@@ -79,7 +83,7 @@ describe("WorkerPool", () => {
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(pool.stats.timeouts).toBe(1);
     // The replacement worker runs the next job.
-    const ok = await pool.run(clangJob(seed, ["--version"]));
+    const ok = await pool.run(clangJob(seed, ["--version"], { sysroot }));
     expect(ok.exitCode).toBe(0);
     expect(new TextDecoder().decode(ok.stdout)).toMatch(/^clang version/);
   });
@@ -90,6 +94,7 @@ describe("WorkerPool", () => {
       export function sources(o) { const fs = new MemoryFS(); writeFile(fs, "only.c", new TextEncoder().encode(o.text)); return fs; }`;
     const r = await pool.run(
       clangJob(seed, ["-E", "-P", "/src/only.c"], {
+        sysroot,
         mounts: [{ guest: "/src", kind: "module", url: `data:text/javascript,${encodeURIComponent(code)}`, exportName: "sources", options: { text: "#define N 6\nint n = N * 7;\n" } }],
       }),
     );
@@ -98,7 +103,7 @@ describe("WorkerPool", () => {
   });
 
   it("runs a single seed tool as a plain WASI job with the sysroot mounted", async () => {
-    const r = await pool.run({ module: seed, args: ["ar", "t", "/usr/lib/wasm32-wasip1/libc.a"], mounts: [sysrootMount()] });
+    const r = await pool.run({ module: seed, args: ["ar", "t", "/usr/lib/wasm32-wasip1/libc.a"], mounts: [sysrootMount(sysroot)] });
     expect(r.exitCode).toBe(0);
     expect(new TextDecoder().decode(r.stdout).split("\n")).toContain("printf.c.obj");
   });

@@ -1,6 +1,6 @@
 // Node-only: `eka run [ATOM] [-- ARGS]` — build the atom if needed, then run its program.
 import { isAbsolute, relative } from "node:path";
-import type { Mount } from "../../builder/runner.ts";
+import type { Mount } from "../../builder/executor.ts";
 import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
 import { parseCommand } from "../args.ts";
@@ -63,31 +63,19 @@ export async function runAtomProgram(prepared: PreparedAtom, program: string | u
   } finally {
     progress.finish();
   }
-  const [{ resolveProgram }, { NodeSandboxHost }, { runWasi }, { NodeDirFS }, { compileModule }] = await Promise.all([
-    import("../../builder/run-program.ts"),
-    import("../../builder/sandbox.node.ts"),
-    import("../../runtime/index.ts"),
-    import("../../runtime/nodefs.node.ts"),
-    import("../../runtime/modules.ts"),
-  ]);
-  // As build/run-program.ts mounts (the closure read-only, the cwd read-write), plus extra
-  // read-only directories (an eka-run script's), with the terminal's stdio passed through.
-  const rel = resolveProgram(store, storePath, `bin/${name}.wasm`);
-  const sandboxes = new NodeSandboxHost();
+  // The program runs as a build step's command does (runProgram, in this thread): the closure
+  // read-only, the cwd read-write, extra read-only directories (an eka-run script's); the
+  // terminal's stdin read when the program asks, its output written as it is produced.
+  const { runProgram } = await import("../../builder/index.node.ts");
   const cwd = process.cwd();
-  const mounts: Mount[] = store.closure([storePath]).map((p) => sandboxes.inputMount(store, p));
-  mounts.push({ guest: cwd, readonly: false, host: cwd });
-  for (const d of extraDirs) if (!isInside(d, cwd)) mounts.push({ guest: d, readonly: true, host: d });
-  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
-  const { module } = await compileModule(store.view([storePath]).readFile(`${base}/${rel}`));
-  const r = await runWasi(module, {
-    args: [name, ...args],
-    env: { PWD: cwd, ...env },
-    cwd,
-    preopens: mounts.map((mt) => {
-      if (!("host" in mt)) throw new EkaError("E_RUN", `mount ${mt.guest} is not a host directory`);
-      return { guest: mt.guest, fs: new NodeDirFS(mt.host, { readonly: mt.readonly }) };
-    }),
+  const mounts: Mount[] = extraDirs.filter((d) => !isInside(d, cwd)).map((d) => ({ guest: d, readonly: true, host: d }));
+  const r = await runProgram(storePath, `bin/${name}.wasm`, args, {
+    store,
+    hostCwd: cwd,
+    env,
+    argv0: name,
+    mounts,
+    deterministic: false,
     stdin: readStdin,
     stdout: (b) => writeFd(1, b),
     stderr: (b) => writeFd(2, b),

@@ -4,20 +4,14 @@
  * runs each job with the same multi-call module (argv[0] picks the tool).
  */
 import { concatBytes } from "../../util/bytes.ts";
-
-/** The result of running one tool of the seed module. Output is captured, never streamed. */
-export interface ToolResult {
-  exitCode: number;
-  stdout: Uint8Array;
-  stderr: Uint8Array;
-}
+import type { ToolResult, ToolRunner } from "../hooks.ts";
 
 /**
- * Runs one tool of the seed module with a fixed set of mounts. One runner serves every job of a
- * driver invocation, so its guest temp directory must persist from job to job (cc1 writes the
- * object file the link job reads).
+ * A ToolRunner runs one tool of the seed module with a fixed set of mounts, its output captured.
+ * One runner serves every job of a driver invocation, so its guest temp directory must persist
+ * from job to job (cc1 writes the object file the link job reads).
  */
-export type ToolRunner = (argv: string[]) => Promise<ToolResult>;
+export type { ToolResult, ToolRunner };
 
 export interface DriverOptions {
   /** "clang" (default) or "clang++". */

@@ -6,3 +6,6 @@ export { planHostPaths, resolvePosix } from "./hostpaths.ts";
 export type { HostPathPlan } from "./hostpaths.ts";
 export { sysrootEntries, sysrootMemoryFS } from "./seed.ts";
 export type { SysrootEntry } from "./seed.ts";
+export { SEED_INPUT, SEED_MODULE, SEED_SYSROOT, SEED_TOOL_PREFIX } from "./layout.ts";
+export { clangToolchain } from "./toolchain.ts";
+export { driverTemplates } from "./templates.ts";

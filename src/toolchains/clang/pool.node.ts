@@ -1,19 +1,18 @@
 /**
  * Node-only: the seed on the worker pool. `clangJob()` describes a pool job that runs the clang
- * driver emulation inside a worker (its jobs share that worker's in-memory temp directory);
- * `sysrootMount()` describes the seed's sysroot as a mount for plain WASI jobs. Both name this file
- * by URL, so the runtime's pool stays ignorant of toolchains.
+ * driver emulation inside a worker (its jobs share that worker's in-memory temp directory), naming
+ * this file by URL so the runtime's pool stays ignorant of toolchains; `sysrootMount()` describes
+ * the unpacked sysroot (sysrootDir) as a mount for plain WASI jobs.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EkaError } from "../../errors.ts";
-import type { FileSystem } from "../../runtime/index.ts";
-import { NodeDirFS } from "../../runtime/nodefs.node.ts";
 import { deterministicOptions, type MountSpec, type PoolJob, type PoolResult, type ProgramContext } from "../../runtime/pool.node.ts";
 import { compile } from "./host.ts";
-import { sysrootDir } from "./seed.node.ts";
 
 export interface ClangJobOptions {
+  /** The host directory of the unpacked sysroot (sysrootDir), mounted at /usr. */
+  sysroot: string;
   driver?: "clang" | "clang++";
   mounts?: MountSpec[];
   env?: Record<string, string>;
@@ -24,12 +23,12 @@ export interface ClangJobOptions {
 }
 
 /** A pool job running `clang args…` (driver emulation) with the seed module `moduleKey`. */
-export function clangJob(moduleKey: string, args: string[], opts: ClangJobOptions = {}): PoolJob {
+export function clangJob(moduleKey: string, args: string[], opts: ClangJobOptions): PoolJob {
   return {
     module: moduleKey,
     program: { url: selfUrl(), exportName: opts.driver === "clang++" ? "runClangxxProgram" : "runClangProgram" },
     args,
-    mounts: opts.mounts ?? [],
+    mounts: [...(opts.mounts ?? []), sysrootMount(opts.sysroot)],
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
     ...(opts.stdin ? { stdin: opts.stdin } : {}),
@@ -38,9 +37,9 @@ export function clangJob(moduleKey: string, args: string[], opts: ClangJobOption
   };
 }
 
-/** The seed's sysroot, read-only, as a pool mount (for WASI jobs that run single seed tools). */
-export function sysrootMount(guest = "/usr"): MountSpec {
-  return { guest, kind: "module", url: selfUrl(), exportName: "sysrootFS" };
+/** The unpacked sysroot at `dir`, read-only, as a pool mount (for WASI jobs that run single seed tools). */
+export function sysrootMount(dir: string, guest = "/usr"): MountSpec {
+  return { guest, kind: "host", path: dir, readonly: true };
 }
 
 /** Pool program (runs in a worker): the clang driver. */
@@ -53,16 +52,14 @@ export function runClangxxProgram(ctx: ProgramContext): Promise<PoolResult> {
   return runDriver(ctx, "clang++");
 }
 
-/** Pool mount kind (runs in a worker): the sysroot directory, read-only. */
-export async function sysrootFS(): Promise<FileSystem> {
-  return new NodeDirFS(await sysrootDir(), { readonly: true });
-}
-
 async function runDriver({ module, job, mounts }: ProgramContext, driver: "clang" | "clang++"): Promise<PoolResult> {
+  // clangJob mounted the sysroot at /usr; the driver's runner mounts it there itself.
+  const usr = mounts.find((m) => m.guest === "/usr");
+  if (!usr) throw new EkaError("E_WORKER", "a clang pool job needs the sysroot mounted at /usr (clangJob's sysroot)");
   const r = await compile(job.args, {
     module,
-    sysroot: await sysrootFS(),
-    mounts,
+    sysroot: usr.fs,
+    mounts: mounts.filter((m) => m !== usr),
     driver,
     ...(job.env ? { env: job.env } : {}),
     ...(job.cwd !== undefined ? { cwd: job.cwd } : {}),

@@ -1,9 +1,8 @@
 /**
- * Node-only: finds the seed (`@yowasp/clang`) on disk, unpacks its sysroot once into a host cache
- * directory, and compiles its module once per process.
+ * Node-only: compiles the seed's module once per process and unpacks its sysroot once into a host
+ * cache directory. The files' paths come from bootstrap/ (seedFiles), through the caller.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { EkaError } from "../../errors.ts";
@@ -12,43 +11,26 @@ import { applyV8Flags } from "../../runtime/pool.node.ts";
 import { blake3, initBlake3, toHex } from "../../util/blake3.ts";
 import { sysrootEntries } from "./seed.ts";
 
-/** Host paths of the two seed files. `EKA_SEED_DIR` (a directory holding them) overrides the package. */
-export function seedFiles(): { wasm: string; resources: string } {
-  const dir = process.env.EKA_SEED_DIR ?? packageGenDir();
-  const wasm = join(dir, "llvm.core.wasm");
-  const resources = join(dir, "llvm-resources.tar");
-  for (const f of [wasm, resources]) {
-    if (!existsSync(f)) throw new EkaError("E_SEED_MISSING", `the seed file ${f} is missing; run 'npm ci' to reinstall @yowasp/clang (or point EKA_SEED_DIR at a directory holding llvm.core.wasm and llvm-resources.tar)`);
-  }
-  return { wasm, resources };
-}
+const modules = new Map<string, Promise<{ key: string; module: WebAssembly.Module }>>();
+const sysroots = new Map<string, Promise<string>>();
 
-let wasmBytes: Uint8Array | undefined;
-let modulePromise: Promise<{ key: string; module: WebAssembly.Module }> | undefined;
-let sysrootPromise: Promise<string> | undefined;
-
-/** The seed module's bytes, read once per process. */
-export function seedBytes(): Uint8Array {
-  wasmBytes ??= readFileSync(seedFiles().wasm);
-  return wasmBytes;
-}
-
-/** The compiled seed module and its key (BLAKE3 hex of its bytes), once per process. */
-export function seedModule(): Promise<{ key: string; module: WebAssembly.Module }> {
+/** The compiled seed module at `wasm` (a host path) and its key (BLAKE3 hex of its bytes), once per process. */
+export function seedModule(wasm: string): Promise<{ key: string; module: WebAssembly.Module }> {
   applyV8Flags();
-  modulePromise ??= compileModule(seedBytes(), { key: memoisedSeedKey() });
-  return modulePromise;
+  let m = modules.get(wasm);
+  if (!m) modules.set(wasm, (m = compileModule(readFileSync(wasm), { key: memoisedSeedKey(wasm) })));
+  return m;
 }
 
 /**
  * The seed's BLAKE3, memoised in the cache by the file's identity (size, mtime, inode), like git's
  * stat cache: hashing 75 MB costs ~80 ms of the first-use latency on every `eka cc`. Undefined
- * (hash it) the first time; recordSeedKey() stores it once known.
+ * (hash it) the first time, when the key is written to the memo once known.
  */
-function memoisedSeedKey(): string | undefined {
-  const memo = memoFile(seedFiles().wasm, "seed-key");
+function memoisedSeedKey(wasm: string): string | undefined {
+  const memo = memoFile(wasm, "seed-key");
   const known = readMemo(memo);
-  if (!known) queueMicrotask(() => void seedModule().then(({ key }) => writeMemo(memo, key), () => {}));
+  if (!known) queueMicrotask(() => void seedModule(wasm).then(({ key }) => writeMemo(memo, key), () => {}));
   return known;
 }
 
@@ -79,24 +61,29 @@ function writeMemo(memo: string, hash: string): void {
 }
 
 /**
- * The host directory holding the unpacked sysroot (mount it read-only at guest /usr). Unpacked once
- * into `$XDG_CACHE_HOME/eka/seed-<blake3 prefix of the tar>/usr` (or `EKA_CACHE_DIR`): written under
- * a temporary name and renamed into place, so a half-unpacked cache is never used.
+ * The host directory holding the sysroot of the tar at `resources` (a host path), unpacked (mount
+ * it read-only at guest /usr). Unpacked once into `$XDG_CACHE_HOME/eka/seed-<blake3 prefix of the
+ * tar>/usr` (or `EKA_CACHE_DIR`): written under a temporary name and renamed into place, so a
+ * half-unpacked cache is never used.
  */
-export function sysrootDir(): Promise<string> {
-  sysrootPromise ??= unpackOnce().catch((e: unknown) => {
-    sysrootPromise = undefined;
-    throw e;
-  });
-  return sysrootPromise;
+export function sysrootDir(resources: string): Promise<string> {
+  let p = sysroots.get(resources);
+  if (!p) {
+    p = unpackOnce(resources).catch((e: unknown) => {
+      sysroots.delete(resources);
+      throw e;
+    });
+    sysroots.set(resources, p);
+  }
+  return p;
 }
 
-async function unpackOnce(): Promise<string> {
+async function unpackOnce(resources: string): Promise<string> {
   const root = cacheRoot();
-  const memo = memoFile(seedFiles().resources, "seed-usr");
+  const memo = memoFile(resources, "seed-usr");
   const known = readMemo(memo);
   if (known && existsSync(join(root, `seed-${known.slice(0, 16)}`, ".complete"))) return join(root, `seed-${known.slice(0, 16)}`, "usr");
-  const tar = readFileSync(seedFiles().resources);
+  const tar = readFileSync(resources);
   await initBlake3();
   const hash = toHex(blake3(tar));
   writeMemo(memo, hash);
@@ -158,13 +145,4 @@ function cacheRoot(): string {
   if (process.env.EKA_CACHE_DIR) return process.env.EKA_CACHE_DIR;
   const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   return join(base, "eka");
-}
-
-function packageGenDir(): string {
-  try {
-    // The package exports only its JS entry (gen/bundle.js), which sits next to the seed files.
-    return dirname(createRequire(import.meta.url).resolve("@yowasp/clang"));
-  } catch {
-    throw new EkaError("E_SEED_MISSING", "cannot find the npm package @yowasp/clang (eka's seed); run 'npm ci' in eka's directory");
-  }
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
-import { seedFiles } from "../../../src/toolchains/clang/seed.node.ts";
+import { seedFiles } from "../../../src/bootstrap/seed.node.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const entry = `

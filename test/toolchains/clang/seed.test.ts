@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isEkaError } from "../../../src/errors.ts";
-import { seedFiles, sysrootDir } from "../../../src/toolchains/clang/seed.node.ts";
+import { seedFiles } from "../../../src/bootstrap/seed.node.ts";
+import { sysrootDir } from "../../../src/toolchains/clang/seed.node.ts";
 
 describe("seed sysroot cache", () => {
   const cache = mkdtempSync(join(tmpdir(), "eka-seed-cache-"));
@@ -21,7 +22,7 @@ describe("seed sysroot cache", () => {
     mkdirSync(join(leftover, "usr/include"), { recursive: true });
     writeFileSync(join(leftover, "usr/include/half.h"), "");
 
-    const usr = await sysrootDir();
+    const usr = await sysrootDir(seedFiles().resources);
     expect(usr.startsWith(join(cache, "seed-"))).toBe(true);
     expect(existsSync(join(usr, "include/wasm32-wasip1/stdio.h"))).toBe(true);
     expect(existsSync(join(usr, "lib/wasm32-wasip1/libc.a"))).toBe(true);
@@ -29,7 +30,7 @@ describe("seed sysroot cache", () => {
     expect(existsSync(leftover)).toBe(false);
     expect(readdirSync(cache).filter((n) => n.includes(".tmp-"))).toEqual([]);
     // Second use in the same process: the same directory, no new unpack.
-    expect(await sysrootDir()).toBe(usr);
+    expect(await sysrootDir(seedFiles().resources)).toBe(usr);
   });
 
   it("names the missing seed file and the fix", () => {

@@ -1,0 +1,137 @@
+// The action cache: a step's key (tool, args, env, cwd and the digest of the inputs it declared),
+// and its outputs and log saved to the store under that key and restored from it. The package's
+// own store path is written as `$out` in the key, so a step whose inputs did not change hits the
+// cache although the package's pid (and $out) did.
+import { canonicalize } from "json-canonicalize";
+import { EkaError } from "../errors.ts";
+import type { Digest } from "../store/digest.ts";
+import { ObjectTreeReader, type Store } from "../store/store.ts";
+import type { TreeReader } from "../store/types.ts";
+import { blake3, toHex } from "../util/blake3.ts";
+import type { Locate, PackageSandbox } from "./package-sandbox.ts";
+import { copyInto, join, treeReader } from "./sandbox.ts";
+import { newTree, treePut } from "./tree.ts";
+
+export const ACTION_KEY_VERSION = 1;
+
+export interface ActionKeyParts {
+  tool: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Declared inputs, each with the digest of what it matched. */
+  inputs: [string, string][];
+  outputs: string[];
+}
+
+export function actionKey(parts: ActionKeyParts, outPath: string): string {
+  const j = canonicalize({ v: ACTION_KEY_VERSION, ...parts });
+  return toHex(blake3(new TextEncoder().encode(j.split(outPath).join("$out"))));
+}
+
+/**
+ * A step's declared inputs (`$out` substituted), each with the digest of what it matches now: the
+ * content under /build or $out, or "store" for an immutable store path.
+ */
+export function declaredInputs(raw: readonly string[], stepId: string, sandbox: PackageSandbox): [string, string][] {
+  return raw.map((r) => {
+    const g = sandbox.sub(r);
+    const at = sandbox.locate(g.replace(/\/[^/]*[*?[].*$/, "") || g);
+    if (!at) throw new EkaError("E_STEP_INPUT", `package ${sandbox.name}: step '${stepId}' declares input '${r}', which is neither under /build, $out nor an input store path`);
+    if ("store" in at) return [g, "store"];
+    const rel = g.startsWith(sandbox.outPath) ? g.slice(sandbox.outPath.length + 1) : g.slice(7);
+    return [g, digestMatches(at.dir.reader(), rel)];
+  });
+}
+
+/** Stores a step's outputs as one tree (`o/0`, `o/1`, … in declaration order, plus its log); returns its cid. */
+export function saveOutputs(store: Store, stepId: string, outputs: readonly string[], locate: Locate, text: string): string {
+  const tree = newTree();
+  treePut(tree, "log", { type: "file", data: new TextEncoder().encode(text), executable: false });
+  const logTree = treeReader(tree);
+  const readers: { reader: TreeReader; rel: string }[] = outputs.map((o) => {
+    const at = locate(o);
+    if (!at || !("dir" in at) || !at.dir.reader().stat(at.rel)) {
+      throw new EkaError("E_STEP_OUTPUT", `step '${stepId}' declares output '${o}' but did not create it`);
+    }
+    return { reader: at.dir.reader(), rel: at.rel };
+  });
+  const pick = (p: string): { r: TreeReader; rel: string } => {
+    const [, idx, ...rest] = p.split("/");
+    const r = readers[Number(idx)] as (typeof readers)[number];
+    return { r: r.reader, rel: join(r.rel, rest.join("/")) };
+  };
+  const combined: TreeReader = {
+    stat: (p) => (p.startsWith("o/") ? pick(p).r.stat(pick(p).rel) : (logTree.stat(p) ?? (p === "o" ? { kind: "directory", size: 0, executable: false } : null))),
+    readdir: (p) => (p === "" ? ["log", "o"] : p === "o" ? readers.map((_, i) => String(i)) : pick(p).r.readdir(pick(p).rel)),
+    readFile: (p) => (p.startsWith("o/") ? pick(p).r.readFile(pick(p).rel) : logTree.readFile(p)),
+    readlink: (p) => pick(p).r.readlink(pick(p).rel),
+  };
+  return store.addTree(combined);
+}
+
+/** Restores a cached action's outputs; false if its objects are gone (then the step reruns). */
+export function restoreOutputs(store: Store, cid: string, outputs: readonly string[], locate: Locate): boolean {
+  try {
+    const reader = new ObjectTreeReader(store, new Map([["a", cid as Digest]]));
+    if (!reader.stat("a/log")) return false;
+    outputs.forEach((o, i) => {
+      const at = locate(o);
+      if (!at || !("dir" in at)) throw new Error("unreachable output");
+      at.dir.remove(at.rel);
+      copyInto(reader, `a/o/${i}`, at.dir, at.rel);
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Digest of what `pattern` matches in `tree` (relative paths; a pattern may end in a glob segment
+ * such as `**\/*.h` or `*.c`). Paths and contents both count; a missing exact path counts as
+ * missing, so creating it later changes the key.
+ */
+export function digestMatches(tree: TreeReader, pattern: string): string {
+  const star = pattern.search(/[*?[]/);
+  const parts: string[] = [];
+  if (star < 0) {
+    walk(tree, pattern, parts, () => true);
+  } else {
+    const slash = pattern.lastIndexOf("/", star);
+    const base = slash < 0 ? "" : pattern.slice(0, slash);
+    const re = globRegExp(slash < 0 ? pattern : pattern.slice(slash + 1));
+    walk(tree, base, parts, (rel) => re.test(rel), base);
+  }
+  return toHex(blake3(new TextEncoder().encode(parts.join("\n"))));
+}
+
+function walk(tree: TreeReader, path: string, out: string[], keep: (rel: string) => boolean, base = path): void {
+  const st = tree.stat(path);
+  if (!st) {
+    if (path === base) out.push(`missing ${path}`);
+    return;
+  }
+  const rel = path === base ? "" : path.slice(base === "" ? 0 : base.length + 1);
+  if (st.kind === "directory") {
+    for (const n of tree.readdir(path).sort()) walk(tree, path === "" ? n : `${path}/${n}`, out, keep, base);
+  } else if (rel === "" || keep(rel)) {
+    const d = st.kind === "symlink" ? `->${tree.readlink(path)}` : `${st.executable ? "x" : "f"}:${toHex(blake3(tree.readFile(path)))}`;
+    out.push(`${rel} ${d}`);
+  }
+}
+
+function globRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === "*" && glob[i + 1] === "*") {
+      // `**/` matches zero or more directories.
+      re += glob[i + 2] === "/" ? "(?:.*/)?" : ".*";
+      i += glob[i + 2] === "/" ? 2 : 1;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}

@@ -1,0 +1,125 @@
+// The steps of one package: a DAG, each step keyed as an action and restored from the action cache
+// when its key is known, else run while holding a slot of the build's Semaphore — by a builtin, by
+// the toolchain that claims it (the clang driver: several commands), or as one command — each
+// command through the executor.
+import { EkaError } from "../errors.ts";
+import type { Step } from "../ir/types.ts";
+import type { Store } from "../store/store.ts";
+import { runStepCommand, type ToolResult, type ToolRunner } from "../toolchains/hooks.ts";
+import { concatBytes } from "../util/bytes.ts";
+import { actionKey, declaredInputs, restoreOutputs, saveOutputs } from "./action-cache.ts";
+import type { ExecRequest, ExecResult, Executor } from "./executor.ts";
+import type { Locate, PackageSandbox } from "./package-sandbox.ts";
+import { copyInto } from "./sandbox.ts";
+import { runInOrder, type Semaphore } from "./schedule.ts";
+import type { BuildState } from "./state.ts";
+import { builtinCopy, resolveTool } from "./tools.ts";
+import type { ProgressEvent } from "./types.ts";
+
+export interface StepsContext {
+  store: Store;
+  state: BuildState;
+  executor: Executor;
+  slots: Semaphore;
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal;
+  /** Run every step, ignoring (and not filling) the action cache: `--check`. */
+  fresh?: boolean;
+}
+
+/** A step exited non-zero; the package turns it into E_BUILD_FAILED with the log's place. */
+export class StepFailure extends Error {
+  constructor(
+    readonly stepId: string,
+    readonly exitCode: number,
+    readonly output: string,
+  ) {
+    super(`step ${stepId} failed`);
+  }
+}
+
+interface Counts {
+  done: number;
+  total: number;
+  run: number;
+  cached: number;
+}
+
+/** Runs the package's steps in `sandbox`, appending to `log`; the first failure stops new steps. */
+export async function runSteps(steps: readonly Step[], sandbox: PackageSandbox, ctx: StepsContext, log: string[]): Promise<{ stepsRun: number; stepsCached: number }> {
+  const counts: Counts = { done: 0, total: steps.length, run: 0, cached: 0 };
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const depsOf = (s: Step) => (s.deps ?? []).map((d) => byId.get(d) as Step);
+  await runInOrder(steps, depsOf, (s) => runStep(s, sandbox, ctx, log, counts), ctx.signal ? { signal: ctx.signal } : {});
+  return { stepsRun: counts.run, stepsCached: counts.cached };
+}
+
+async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: string[], counts: Counts): Promise<void> {
+  const args = step.args.map(sb.sub);
+  const env = { ...sb.env, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, sb.sub(v)])) };
+  const cwd = sb.sub(step.cwd ?? "/build");
+  const outputs = (step.outputs ?? []).map(sb.sub);
+  const tool = resolveTool(step.tool, sb, ctx.store);
+  const inputs = declaredInputs(step.inputs ?? [], step.id, sb);
+  const key = actionKey({ tool: tool.key, args, env, cwd, inputs, outputs }, sb.outPath);
+  const announce = () => ctx.onProgress?.({ type: "step-start", storePath: sb.outPath, stepId: step.id, stepsDone: counts.done, stepsTotal: counts.total });
+  let t0 = Date.now();
+  // A step that declares no outputs can't be restored from the cache, so it always runs.
+  const cacheable = !ctx.fresh && outputs.length > 0;
+  const hit = cacheable ? ctx.state.getAction(key) : null;
+  const cached = hit !== null && restoreOutputs(ctx.store, hit, outputs, sb.locate);
+  if (cached) {
+    announce();
+    counts.cached++;
+    log.push(`== step ${step.id} (cached action ${key.slice(0, 16)})`);
+  } else {
+    log.push(`== step ${step.id}`, `$ ${args.join(" ")}`);
+    for (const o of outputs) {
+      const at = sb.locate(o);
+      if (at && "dir" in at && at.rel.includes("/")) at.dir.mkdirp(at.rel.slice(0, at.rel.lastIndexOf("/")));
+    }
+    const { mounts, release } = sb.commandMounts();
+    let r: ToolResult;
+    try {
+      r = await ctx.slots.with(() => {
+        // Checked again here: the wait for a slot may have outlasted a Ctrl-C.
+        if (ctx.signal?.aborted) throw new EkaError("E_ABORTED", "build aborted");
+        // Announced once it holds a slot, so "running" means running, not queued.
+        announce();
+        t0 = Date.now();
+        if ("builtin" in tool) return Promise.resolve(builtinCopy(args, sb.locate));
+        const request = { stepId: step.id, inputs, storePaths: sb.closure, outputs, mounts };
+        const run: ToolRunner = (argv) => execute(ctx, sb.locate, { ...request, command: { module: tool.module, args: argv, env, cwd } });
+        return runStepCommand({ tool: step.tool, args, env, cwd, moduleKey: tool.key }, run);
+      });
+    } finally {
+      release();
+    }
+    const text = new TextDecoder().decode(concatBytes([r.stdout, r.stderr]));
+    if (text) log.push(text.replace(/\n$/, ""));
+    if (r.exitCode !== 0) {
+      log.push(`== step ${step.id} failed with exit code ${r.exitCode}`);
+      throw new StepFailure(step.id, r.exitCode, text);
+    }
+    counts.run++;
+    if (cacheable) ctx.state.putAction(key, saveOutputs(ctx.store, step.id, outputs, sb.locate, text));
+  }
+  counts.done++;
+  ctx.onProgress?.({ type: "step-done", storePath: sb.outPath, stepId: step.id, cached, ms: Date.now() - t0, stepsDone: counts.done, stepsTotal: counts.total });
+}
+
+/** One command of a step through the executor; outputs it returns (not written in place) are installed. */
+async function execute(ctx: StepsContext, locate: Locate, req: ExecRequest): Promise<ExecResult> {
+  const r = await ctx.executor.execute(req, ctx.signal);
+  if (r.outputs) installOutputs(r.outputs, locate);
+  return r;
+}
+
+function installOutputs(outputs: NonNullable<ExecResult["outputs"]>, locate: Locate): void {
+  for (const [guest, { tree, root }] of outputs) {
+    const at = locate(guest);
+    if (!at || !("dir" in at)) throw new EkaError("E_STEP_OUTPUT", `the executor returned output '${guest}', which is not under /build or $out`);
+    at.dir.remove(at.rel);
+    copyInto(tree, root, at.dir, at.rel);
+  }
+}
