@@ -92,7 +92,6 @@ export const ERROR_CODES = [
   "E_TTY",
   "E_NO_LOG",
   "E_CHECK_DIFFERS",
-  "E_RUN",
   "E_NO_SCRIPT",
   "E_SHEBANG",
   "E_CWD",
