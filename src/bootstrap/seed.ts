@@ -5,8 +5,7 @@
 import { EkaError } from "../errors.ts";
 import { makeStorePath } from "../store/store-path.ts";
 import type { Store } from "../store/store.ts";
-import { treeReader } from "../builder/sandbox.ts";
-import { newTree, treePut } from "../builder/tree.ts";
+import { MemoryTree } from "../store/memory-tree.ts";
 import { SEED_MODULE, SEED_SYSROOT } from "../toolchains/clang/layout.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 
@@ -62,13 +61,13 @@ export async function importSeed(store: Store, version: string, files: () => Pro
   verifySeed(version, bytes);
   // Loaded only here, so computing the seed's store path costs a no-op build nothing.
   const { sysrootEntries } = await import("../toolchains/clang/seed.ts");
-  const tree = newTree();
-  treePut(tree, SEED_MODULE, { type: "file", data: bytes.wasm, executable: false });
-  treePut(tree, SEED_SYSROOT, { type: "dir" });
+  const tree = new MemoryTree();
+  tree.put(SEED_MODULE, { kind: "file", data: bytes.wasm, executable: false });
+  tree.put(SEED_SYSROOT, { kind: "directory" });
   for (const e of await sysrootEntries(bytes.resourcesTar)) {
     const p = `${SEED_SYSROOT}/${e.path}`;
-    treePut(tree, p, e.data === undefined ? { type: "dir" } : { type: "file", data: e.data, executable: false });
+    tree.put(p, e.data === undefined ? { kind: "directory" } : { kind: "file", data: e.data, executable: false });
   }
-  store.ingest(treeReader(tree), "", { storePath, references: [] });
+  store.ingest(tree, "", { storePath, references: [] });
   return storePath;
 }

@@ -5,12 +5,12 @@
 import { canonicalize } from "json-canonicalize";
 import { EkaError } from "../errors.ts";
 import type { Digest } from "../store/digest.ts";
-import { ObjectTreeReader, type Store } from "../store/store.ts";
+import { MemoryTree } from "../store/memory-tree.ts";
+import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 import type { Locate, PackageSandbox } from "./package-sandbox.ts";
-import { copyInto, join, treeReader } from "./sandbox.ts";
-import { newTree, treePut } from "./tree.ts";
+import { copyInto, join } from "./sandbox.ts";
 
 export const ACTION_KEY_VERSION = 1;
 
@@ -46,9 +46,8 @@ export function declaredInputs(raw: readonly string[], stepId: string, sandbox: 
 
 /** Stores a step's outputs as one tree (`o/0`, `o/1`, … in declaration order, plus its log); returns its cid. */
 export function saveOutputs(store: Store, stepId: string, outputs: readonly string[], locate: Locate, text: string): string {
-  const tree = newTree();
-  treePut(tree, "log", { type: "file", data: new TextEncoder().encode(text), executable: false });
-  const logTree = treeReader(tree);
+  const logTree = new MemoryTree();
+  logTree.put("log", { kind: "file", data: new TextEncoder().encode(text), executable: false });
   const readers: { reader: TreeReader; rel: string }[] = outputs.map((o) => {
     const at = locate(o);
     if (!at || !("dir" in at) || !at.dir.reader().stat(at.rel)) {
@@ -73,13 +72,13 @@ export function saveOutputs(store: Store, stepId: string, outputs: readonly stri
 /** Restores a cached action's outputs; false if its objects are gone (then the step reruns). */
 export function restoreOutputs(store: Store, cid: string, outputs: readonly string[], locate: Locate): boolean {
   try {
-    const reader = new ObjectTreeReader(store, new Map([["a", cid as Digest]]));
-    if (!reader.stat("a/log")) return false;
+    const reader = store.tree(cid as Digest);
+    if (!reader.stat("log")) return false;
     outputs.forEach((o, i) => {
       const at = locate(o);
       if (!at || !("dir" in at)) throw new Error("unreachable output");
       at.dir.remove(at.rel);
-      copyInto(reader, `a/o/${i}`, at.dir, at.rel);
+      copyInto(reader, `o/${i}`, at.dir, at.rel);
     });
     return true;
   } catch {

@@ -1,7 +1,6 @@
 // `--check`: rebuild a package already in the store, in a fresh sandbox without the action cache,
 // and compare the rebuild with the stored output file by file.
 import { EkaError } from "../errors.ts";
-import { ObjectTreeReader } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 import { executePackage, type PackageContext } from "./package.ts";
@@ -16,8 +15,7 @@ export async function checkPackage(n: PlanNode, ctx: PackageContext): Promise<{ 
   ctx.onProgress?.({ type: "package-start", storePath: n.storePath, name: `${n.ir.name}-${n.ir.version}`, stepsTotal: n.ir.steps.length });
   const o = await executePackage(n, { ...ctx, fresh: true }, false);
   try {
-    const stored = new ObjectTreeReader(ctx.store, new Map([["a", info.cid]]));
-    const report = compareTrees(stored, "a", (o.out as WorkDir).reader(), "");
+    const report = compareTrees(ctx.store.tree(info.cid), "", (o.out as WorkDir).reader(), "");
     return { result: { ...resultOf(ctx.infos, n, true), check: report }, stepsRun: o.stepsRun, stepsCached: 0 };
   } finally {
     o.out?.dispose();

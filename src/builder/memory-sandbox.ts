@@ -52,8 +52,7 @@ export class MemorySandboxHost implements SandboxHost {
   inputMount(store: Store, storePath: string, sub = "", guest = storePath): Mount {
     const key = `${store.address}\0${storePath}\0${sub}`;
     let fs = this.inputs.get(key);
-    const root = storePath.slice(storePath.lastIndexOf("/") + 1) + (sub ? `/${sub}` : "");
-    if (!fs) this.inputs.set(key, (fs = new TreeFS(store.view([storePath]), root)));
+    if (!fs) this.inputs.set(key, (fs = new TreeFS(store.pathTree(storePath), sub)));
     return { guest, readonly: true, fs };
   }
 }
@@ -86,7 +85,7 @@ class TreeFS implements FileSystem {
     private readonly root: string,
   ) {}
   private p(path: string): string {
-    return path === "" ? this.root : `${this.root}/${path}`;
+    return this.root === "" ? path : path === "" ? this.root : `${this.root}/${path}`;
   }
   private ino(path: string): bigint {
     let i = this.inodes.get(path);

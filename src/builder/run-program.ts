@@ -30,11 +30,10 @@ export interface RunProgramOptions {
 
 /** Resolves `program` inside `storePath`: a path (`bin/x.wasm`) or a bare name found in bin/. */
 export function resolveProgram(store: Store, storePath: string, program: string): string {
-  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
-  const tree = store.view([storePath]);
+  const tree = store.pathTree(storePath);
   const candidates = program.includes("/") ? [program] : [`bin/${program}`, `bin/${program}.wasm`];
-  for (const c of candidates) if (tree.stat(`${base}/${c}`)?.kind === "file") return c;
-  const bins = tree.stat(`${base}/bin`) ? tree.readdir(`${base}/bin`) : [];
+  for (const c of candidates) if (tree.stat(c)?.kind === "file") return c;
+  const bins = tree.stat("bin") ? tree.readdir("bin") : [];
   throw new EkaError(
     "E_NO_PROGRAM",
     `${storePath} has no program '${program}'${bins.length ? `; it has: ${bins.sort().join(", ")}` : " (it has no bin/)"}`,
@@ -52,12 +51,11 @@ export async function runProgram(storePath: string, program: string, args: strin
   const guestCwd = opts.guestCwd ?? opts.hostCwd ?? storePath;
   if (opts.hostCwd) mounts.push({ guest: guestCwd, readonly: false, host: opts.hostCwd });
   mounts.push(...(opts.mounts ?? []));
-  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
   const key = `${storePath}/${rel}`;
   return opts.executor.execute({
     stepId: `run ${program}`,
     command: {
-      module: { key, bytes: () => store.view([storePath]).readFile(`${base}/${rel}`) },
+      module: { key, bytes: () => store.readFile(storePath, rel) },
       args: [opts.argv0 ?? program.split("/").pop() ?? program, ...args],
       env: opts.env ?? {},
       cwd: guestCwd,

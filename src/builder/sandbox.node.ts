@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { hostTree } from "../store/host-tree.node.ts";
+import { hostTree, writeHostTree } from "../store/host-tree.node.ts";
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import { isAlive } from "../util/host.node.ts";
@@ -85,7 +85,7 @@ export class NodeSandboxHost implements SandboxHost {
     if (!host) {
       exportRoot ??= fs.mkdtempSync(path.join(tmpdir(), "eka-inputs-"));
       host = path.join(exportRoot, String(exported.size));
-      exportTo(store.view([storePath]), storePath.slice(storePath.lastIndexOf("/") + 1), host);
+      writeHostTree(store.pathTree(storePath), "", host);
       exported.set(key, host);
     }
     return at(host);
@@ -96,12 +96,3 @@ process.once("exit", () => {
   if (exportRoot) fs.rmSync(exportRoot, { recursive: true, force: true });
 });
 
-function exportTo(tree: TreeReader, rel: string, host: string): void {
-  const st = tree.stat(rel);
-  if (!st) return;
-  if (st.kind === "directory") {
-    fs.mkdirSync(host, { recursive: true });
-    for (const n of tree.readdir(rel)) exportTo(tree, `${rel}/${n}`, path.join(host, n));
-  } else if (st.kind === "symlink") fs.symlinkSync(tree.readlink(rel), host);
-  else fs.writeFileSync(host, tree.readFile(rel), { mode: st.executable ? 0o555 : 0o444 });
-}

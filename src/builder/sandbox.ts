@@ -3,7 +3,6 @@
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import type { Mount } from "./executor.ts";
-import type { Tree } from "./tree.ts";
 
 /** A writable directory of the sandbox. Paths are relative, '/'-separated, "" is the root. */
 export interface WorkDir {
@@ -37,44 +36,6 @@ export function copyInto(src: TreeReader, from: string, dst: WorkDir, to: string
   } else {
     dst.writeFile(to, src.readFile(from), st.executable);
   }
-}
-
-/** A TreeReader over an in-memory Tree (for adding fetched sources or action outputs). */
-export function treeReader(tree: Tree): TreeReader {
-  const children = new Map<string, string[]>();
-  for (const p of tree.keys()) {
-    if (p === "") continue;
-    const i = p.lastIndexOf("/");
-    const dir = i < 0 ? "" : p.slice(0, i);
-    let list = children.get(dir);
-    if (!list) children.set(dir, (list = []));
-    list.push(p.slice(i + 1));
-  }
-  const get = (p: string) => {
-    const e = tree.get(p);
-    if (!e) throw new Error(`no '${p}'`);
-    return e;
-  };
-  return {
-    stat(p) {
-      const e = tree.get(p);
-      if (!e) return null;
-      if (e.type === "file") return { kind: "file", size: e.data.length, executable: e.executable };
-      if (e.type === "symlink") return { kind: "symlink", size: e.target.length, executable: false };
-      return { kind: "directory", size: 0, executable: false };
-    },
-    readdir: (p) => children.get(p) ?? [],
-    readFile(p) {
-      const e = get(p);
-      if (e.type !== "file") throw new Error(`'${p}' is not a file`);
-      return e.data;
-    },
-    readlink(p) {
-      const e = get(p);
-      if (e.type !== "symlink") throw new Error(`'${p}' is not a symlink`);
-      return e.target;
-    },
-  };
 }
 
 export function join(a: string, b: string): string {

@@ -20,9 +20,3 @@ export function nodeSourceHost(baseDir = process.cwd()): SourceHost {
   };
 }
 
-/** A host directory read into memory, without the top-level names in `skipTop` (test/builder/helpers.ts). */
-export async function readDirTree(root: string, skipTop: ReadonlySet<string> = new Set()): Promise<MemoryTree> {
-  const tree = MemoryTree.copyOf(hostTree(root));
-  for (const name of skipTop) tree.remove(name);
-  return tree;
-}

@@ -28,8 +28,7 @@ export function resolveTool(tool: string, sandbox: PackageSandbox, store: Store)
 
 function storeModule(store: Store, storePath: string, rel: string): Tool {
   const key = `${storePath}/${rel}`;
-  const base = storePath.slice(storePath.lastIndexOf("/") + 1);
-  return { key, module: { key, bytes: () => store.view([storePath]).readFile(`${base}/${rel}`) } };
+  return { key, module: { key, bytes: () => store.readFile(storePath, rel) } };
 }
 
 /** `builtin:copy [--base DIR] SRC… DSTDIR`: copies files keeping their path relative to DIR. */

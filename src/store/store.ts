@@ -26,8 +26,6 @@ import { parseStorePath, STORE_DIR } from "./store-path.ts";
 import type { DirEntry, NewPathInfo, PathInfo, TreeReader, TreeStat } from "./types.ts";
 
 export type { BlobService, DirectoryService, PathInfoService, RealisationService };
-// Still imported from here by builder/execute.ts and build.ts, which Store.tree(cid) serves.
-export { ObjectTreeReader };
 
 export interface Store {
   readonly address: string;
@@ -65,6 +63,8 @@ export interface Store {
    * they are reached; a missing one is E_MISSING_OBJECT.
    */
   tree(cid: Digest): TreeReader;
+  /** The tree of a registered path, rooted at the path itself (E_NOT_IN_STORE when it is not). */
+  pathTree(storePath: string): TreeReader;
   /** The file `rel` inside the registered path ("" when the path itself is a file). */
   readFile(storePath: string, rel: string): Uint8Array;
   /** The NAR serialisation of a registered path, in chunks (byte-identical to nix-store --dump). */
@@ -249,10 +249,14 @@ export class StoreImpl implements Store {
     return new ObjectTreeReader(this, cid);
   }
 
-  readFile(storePath: string, rel: string): Uint8Array {
+  pathTree(storePath: string): TreeReader {
     const info = this.queryPathInfo(storePath);
-    if (!info) throw new EkaError("E_NOT_IN_STORE", `cannot read ${rel || "the file"} of ${storePath}: it is not in the store ${this.address}`);
-    return new ObjectTreeReader(this, info.cid, { label: parseStorePath(storePath).path }).readFile(rel);
+    if (!info) throw new EkaError("E_NOT_IN_STORE", `cannot read ${storePath}: it is not in the store ${this.address}`);
+    return new ObjectTreeReader(this, info.cid, { label: parseStorePath(storePath).path });
+  }
+
+  readFile(storePath: string, rel: string): Uint8Array {
+    return this.pathTree(storePath).readFile(rel);
   }
 
   *dump(storePath: string): Generator<Uint8Array> {

@@ -7,8 +7,8 @@ import { ensureSeed } from "../../src/bootstrap/seed.node.ts";
 import { buildGraph, type BuildHost, type ExecRequest } from "../../src/builder/index.ts";
 import { nodeBuildHost, runProgram } from "../../src/builder/index.node.ts";
 import { MemorySandboxHost } from "../../src/builder/memory-sandbox.ts";
-import { treeReader } from "../../src/builder/sandbox.ts";
-import { narHash, newTree, treePut } from "../../src/builder/tree.ts";
+import { narHash } from "../../src/store/hash.ts";
+import { MemoryTree } from "../../src/store/memory-tree.ts";
 import { initIR, storePathOf, type PackageIR } from "../../src/ir/index.ts";
 import { openStore as openFileStore, removeReadOnlyTree } from "../../src/store/open.node.ts";
 import { openStore } from "../../src/store/index.ts";
@@ -25,13 +25,12 @@ describe("an executor that returns outputs instead of writing the sandbox", () =
   it("is given the command, declared inputs and outputs, and its outputs are installed, cached and ingested", async () => {
     const store = await openStore("memory:");
     // A tool package: its module's bytes are all the executor needs to fetch, by key.
-    const tool = newTree();
-    treePut(tool, "bin", { type: "dir" });
-    treePut(tool, "bin/shout.wasm", { type: "file", data: enc.encode("\0asm not really"), executable: false });
+    const tool = new MemoryTree();
+    tool.put("bin/shout.wasm", { kind: "file", data: enc.encode("\0asm not really"), executable: false });
     const toolPath = makeStorePath(blake3(enc.encode("test tool")), "shout-1");
-    store.ingest(treeReader(tool), "", { storePath: toolPath, references: [] });
-    const src = newTree();
-    treePut(src, "in.txt", { type: "file", data: enc.encode("quiet\n"), executable: false });
+    store.ingest(tool, "", { storePath: toolPath, references: [] });
+    const src = new MemoryTree();
+    src.put("in.txt", { kind: "file", data: enc.encode("quiet\n"), executable: false });
     const ir = (note: string): PackageIR => ({
       irVersion: 1,
       name: "loud",
@@ -49,9 +48,9 @@ describe("an executor that returns outputs instead of writing the sandbox", () =
       slots: 4,
       async execute(req) {
         seen.push(req);
-        const out = newTree();
-        treePut(out, "out.txt", { type: "file", data: enc.encode("QUIET\n"), executable: false });
-        return { exitCode: 0, stdout: enc.encode("ran remotely\n"), stderr: new Uint8Array(), outputs: new Map([[req.outputs[0] as string, { tree: treeReader(out), root: "out.txt" }]]) };
+        const out = new MemoryTree();
+        out.put("out.txt", { kind: "file", data: enc.encode("QUIET\n"), executable: false });
+        return { exitCode: 0, stdout: enc.encode("ran remotely\n"), stderr: new Uint8Array(), outputs: new Map([[req.outputs[0] as string, { tree: out, root: "out.txt" }]]) };
       },
     };
     const host: BuildHost = { executor: remote, sandboxes: new MemorySandboxHost(), sources: { readPath: async () => src } };

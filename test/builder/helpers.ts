@@ -3,8 +3,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { narHash } from "../../src/builder/tree.ts";
-import { readDirTree } from "../../src/builder/sources.node.ts";
+import { narHash } from "../../src/store/hash.ts";
+import { hostTree } from "../../src/store/host-tree.node.ts";
 import type { PackageIR, InputRef } from "../../src/ir/index.ts";
 import { storePathOf } from "../../src/ir/index.ts";
 import { cbuildSteps, type CBuildSpec } from "../../src/toolchains/cbuild/index.ts";
@@ -40,7 +40,7 @@ export async function cPackage(
     version: opts.version ?? "1.0",
     platform: { build: "wasm32-wasip1", host: "wasm32-wasip1" },
     inputs,
-    sources: { src: { kind: "path", path: srcDir, hash: "blake3:" + narHash(await readDirTree(srcDir, new Set()), "blake3") } },
+    sources: { src: { kind: "path", path: srcDir, hash: "blake3:" + narHash(hostTree(srcDir), "blake3") } },
     config: opts.config ?? null,
     env: {},
     steps: cbuildSteps({ ...spec, deps: [...deps, ...(spec.deps ?? [])] }),

@@ -8,7 +8,8 @@ import { buildGraph, InThreadExecutor, type BuildHost } from "../../src/builder/
 import { MemorySandboxHost } from "../../src/builder/memory-sandbox.ts";
 import { runProgram } from "../../src/builder/run-program.ts";
 import type { SourceHost } from "../../src/builder/sources.ts";
-import { newTree, treePut, narHash } from "../../src/builder/tree.ts";
+import { narHash } from "../../src/store/hash.ts";
+import { MemoryTree } from "../../src/store/memory-tree.ts";
 import { initIR, storePathOf, type PackageIR } from "../../src/ir/index.ts";
 import { openStore } from "../../src/store/index.ts";
 import { cbuildSteps } from "../../src/toolchains/cbuild/index.ts";
@@ -21,8 +22,8 @@ it("builds and runs a C program with a memory store and in-memory sandboxes", as
     wasm: new Uint8Array(readFileSync(join(gen, "llvm.core.wasm"))),
     resourcesTar: new Uint8Array(readFileSync(join(gen, "llvm-resources.tar"))),
   }));
-  const tree = newTree();
-  treePut(tree, "main.c", { type: "file", data: new TextEncoder().encode('#include <stdio.h>\nint main(void) { puts("in memory"); return 0; }\n'), executable: false });
+  const tree = new MemoryTree();
+  tree.put("main.c", { kind: "file", data: new TextEncoder().encode('#include <stdio.h>\nint main(void) { puts("in memory"); return 0; }\n'), executable: false });
   // Sources come from wherever the embedder has them: here, from memory.
   const sources: SourceHost = { readPath: async () => tree };
   const ir: PackageIR = {
