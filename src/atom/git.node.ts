@@ -78,17 +78,9 @@ export async function resolveRef(url: string, ref: string, what: string): Promis
   throw new EkaError("E_GIT_REF", `${what}: ${url} has no branch or tag '${ref}'. Use an existing branch, tag or a full commit hash`);
 }
 
-/** A checkout in memory; `get` is the Map-style read cli/commands/add.ts still makes. */
-export class GitTree extends MemoryTree {
-  get(path: string): { type: "file"; data: Uint8Array } | undefined {
-    const e = this.entry(path);
-    return e?.kind === "file" ? { type: "file", data: e.data } : undefined;
-  }
-}
-
 /** The tree of `url` at `rev`, without `.git`, in memory. */
-export function gitTree(url: string, rev: string): Promise<GitTree> {
-  return withGitCheckout(url, rev, (dir) => GitTree.copyOf(hostTree(dir)));
+export function gitTree(url: string, rev: string): Promise<MemoryTree> {
+  return withGitCheckout(url, rev, (dir) => MemoryTree.copyOf(hostTree(dir)));
 }
 
 /** Writes a tree to `dir` atomically (temp + rename); a concurrent writer's identical copy wins. */

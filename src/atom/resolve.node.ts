@@ -19,7 +19,6 @@ import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep,
 import { MANIFEST_FILE, parseManifest, type DepDecl, type Manifest, type SourceDecl } from "./manifest.ts";
 
 // Where cli/ still takes them from; the helpers live in util/host.node.ts.
-export { atomicWrite, cacheDir };
 
 /** An atom on disk with its checked lock and its loaded dependencies. */
 export interface AtomNode {

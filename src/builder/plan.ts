@@ -3,10 +3,11 @@
 import { EkaError } from "../errors.ts";
 import { inputNodes, pidOf, storePathOf, validateIR } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
+import type { Digest } from "../store/digest.ts";
 
 export interface PlanNode {
   ir: PackageIR;
-  pid: string;
+  pid: Digest;
   storePath: string;
   /** Input nodes (not plain store paths). */
   deps: PlanNode[];

@@ -1,6 +1,7 @@
 // What the builder keeps beside the store: the action cache, step logs and per-pid locks.
 // Memory version here (browser, tests); the file version keeps them in the store's directory
 // (state.node.ts).
+import type { Digest } from "../store/digest.ts";
 
 /** Held while a package builds; release() is idempotent. */
 export interface Lock {
@@ -12,10 +13,10 @@ export interface BuildState {
   getAction(key: string): string | null;
   putAction(key: string, cid: string): void;
   /** Appends a package's log; returns where a person can read it (a path or a label). */
-  writeLog(pid: string, storePath: string, text: string): string;
+  writeLog(pid: Digest, storePath: string, text: string): string;
   readLog(pidOrStorePath: string): string | null;
   /** Waits for the per-pid lock; `onWait` is called once if another holder is seen. */
-  lock(pid: string, onWait?: () => void, signal?: AbortSignal): Promise<Lock>;
+  lock(pid: Digest, onWait?: () => void, signal?: AbortSignal): Promise<Lock>;
 }
 
 export class MemoryBuildState implements BuildState {

@@ -1,4 +1,5 @@
 // Types of the builder's public API. See index.ts for the entry points.
+import type { Digest } from "../store/digest.ts";
 import type { Store } from "../store/store.ts";
 import type { Executor } from "./executor.ts";
 import type { SandboxHost } from "./sandbox.ts";
@@ -46,7 +47,7 @@ export interface BuildOptions {
 }
 
 export interface BuildResult {
-  pid: string;
+  pid: Digest;
   storePath: string;
   /** BLAKE3 merkle root of the output tree (the store's cid). */
   cid: string;

@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { MANIFEST_FILE } from "../atom/manifest.ts";
-import { atomDirOf, cacheDir, loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
+import { atomDirOf, loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
+import { cacheDir } from "../util/host.node.ts";
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
 import { installedSeedPath, seedProvider } from "../bootstrap/seed.node.ts";
 // Static: the door loads no build host until something is to be built, and an import() per call

@@ -4,7 +4,8 @@ import { join, relative, resolve } from "node:path";
 import semver from "semver";
 import { gitTree, highestMatching } from "../../atom/git.node.ts";
 import { MANIFEST_FILE, parseManifest } from "../../atom/manifest.ts";
-import { atomDirOf, atomicWrite, loadAtomGraph, readManifest } from "../../atom/resolve.node.ts";
+import { atomDirOf, loadAtomGraph, readManifest } from "../../atom/resolve.node.ts";
+import { atomicWrite } from "../../util/host.node.ts";
 import { EkaError } from "../../errors.ts";
 import { parseCommand, UsageError } from "../args.ts";
 
@@ -43,8 +44,8 @@ export async function run(argv: string[]): Promise<number> {
     const range = values.version ?? `^${tag.version}`;
     if (name === undefined) {
       // Named after the atom's id, as path dependencies are.
-      const entry = (await gitTree(target, tag.rev)).get(MANIFEST_FILE);
-      if (entry?.type !== "file") throw new EkaError("E_NO_ATOM", `${target} at ${tag.tag} has no ${MANIFEST_FILE} at its root; it is not an atom`);
+      const entry = (await gitTree(target, tag.rev)).entry(MANIFEST_FILE);
+      if (entry?.kind !== "file") throw new EkaError("E_NO_ATOM", `${target} at ${tag.tag} has no ${MANIFEST_FILE} at its root; it is not an atom`);
       name = parseManifest(new TextDecoder().decode(entry.data), `${target}@${tag.tag}/${MANIFEST_FILE}`).atom.id;
     }
     lines = [`url = ${JSON.stringify(target)}`, `version = ${JSON.stringify(range)}`];

@@ -3,12 +3,12 @@
  * cache directory. The files' paths come from bootstrap/ (seedFiles), through the caller.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { EkaError } from "../../errors.ts";
 import { compileModule } from "../../runtime/modules.ts";
 import { applyV8Flags } from "../../runtime/pool.node.ts";
 import { blake3, initBlake3, toHex } from "../../util/blake3.ts";
+import { atomicWrite, cacheDir, isAlive } from "../../util/host.node.ts";
 import { sysrootEntries } from "./seed.ts";
 
 const modules = new Map<string, Promise<{ key: string; module: WebAssembly.Module }>>();
@@ -37,7 +37,7 @@ function memoisedSeedKey(wasm: string): string | undefined {
 /** Where the BLAKE3 of `file` is memoised: named by the file's size, mtime and inode. */
 function memoFile(file: string, kind: string): string {
   const st = statSync(file);
-  return join(cacheRoot(), `${kind}-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`);
+  return join(cacheDir(), `${kind}-${st.size}-${Math.floor(st.mtimeMs)}-${st.ino}`);
 }
 
 function readMemo(memo: string): string | undefined {
@@ -52,9 +52,7 @@ function readMemo(memo: string): string | undefined {
 function writeMemo(memo: string, hash: string): void {
   try {
     mkdirSync(dirname(memo), { recursive: true });
-    const tmp = `${memo}.${process.pid}.tmp`;
-    writeFileSync(tmp, hash + "\n");
-    renameSync(tmp, memo);
+    atomicWrite(memo, hash + "\n");
   } catch {
     // Only an optimisation: the next run hashes again.
   }
@@ -63,7 +61,7 @@ function writeMemo(memo: string, hash: string): void {
 /**
  * The host directory holding the sysroot of the tar at `resources` (a host path), unpacked (mount
  * it read-only at guest /usr). Unpacked once into `$XDG_CACHE_HOME/eka/seed-<blake3 prefix of the
- * tar>/usr` (or `EKA_CACHE_DIR`): written under a temporary name and renamed into place, so a
+ * tar>/usr` (`EKA_CACHE` moves it; see util/host.node.ts): written under a temporary name and renamed into place, so a
  * half-unpacked cache is never used.
  */
 export function sysrootDir(resources: string): Promise<string> {
@@ -79,7 +77,7 @@ export function sysrootDir(resources: string): Promise<string> {
 }
 
 async function unpackOnce(resources: string): Promise<string> {
-  const root = cacheRoot();
+  const root = cacheDir();
   const memo = memoFile(resources, "seed-usr");
   const known = readMemo(memo);
   if (known && existsSync(join(root, `seed-${known.slice(0, 16)}`, ".complete"))) return join(root, `seed-${known.slice(0, 16)}`, "usr");
@@ -113,7 +111,7 @@ async function unpackOnce(resources: string): Promise<string> {
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     if (e instanceof EkaError) throw e;
-    throw new EkaError("E_SEED_CACHE", `could not unpack the seed sysroot into ${final}: ${e instanceof Error ? e.message : String(e)}; check that the directory is writable or set EKA_CACHE_DIR`);
+    throw new EkaError("E_SEED_CACHE", `could not unpack the seed sysroot into ${final}: ${e instanceof Error ? e.message : String(e)}; check that the directory is writable or set EKA_CACHE`);
   }
   return usr;
 }
@@ -128,21 +126,7 @@ function removeAbandoned(root: string): void {
   }
   for (const name of names) {
     const m = /^\.seed-[0-9a-f]+\.tmp-(\d+)-/.exec(name);
-    if (m && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+    if (m && !isAlive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function cacheRoot(): string {
-  if (process.env.EKA_CACHE_DIR) return process.env.EKA_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "eka");
-}

@@ -16,7 +16,7 @@ describe("seed sysroot cache", () => {
   });
 
   it("unpacks once under a temp name, renames it into place and cleans a crashed unpack's leftovers", async () => {
-    process.env.EKA_CACHE_DIR = cache;
+    process.env.EKA_CACHE = cache;
     // A dead process's half-written unpack (pid 2^22+1 is above Linux's pid limit).
     const leftover = join(cache, ".seed-0123abcd.tmp-4194305-xyz");
     mkdirSync(join(leftover, "usr/include"), { recursive: true });
