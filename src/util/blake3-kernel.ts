@@ -7,6 +7,9 @@ import { CHUNK_END, CHUNK_START, IV, MSG_PERM } from "./blake3-simd.ts";
  * chunkFlags)` that, per group, compresses four inputs side by side (input j at in + j*stride,
  * `blocks` blocks of 64 bytes, counter + j*step), one SIMD lane each, and stores their four
  * chaining values at out. Rounds and message schedule are unrolled at build time.
+ *
+ * One long function on purpose: it reads top to bottom as the emitted code runs, and every part
+ * shares the local-variable layout fixed below; split up, each piece would need that layout passed in.
  */
 export function buildKernel(): Uint8Array {
   const uleb = (n: number) => {
