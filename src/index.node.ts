@@ -5,7 +5,7 @@
 export * as runtime from "./runtime/index.ts";
 export * as store from "./store/index.node.ts";
 export * as ir from "./ir/index.ts";
-export * as build from "./builder/index.node.ts";
+export * as builder from "./builder/index.node.ts";
 export * as bootstrap from "./bootstrap/index.node.ts";
 export { EkaError, isEkaError } from "./errors.ts";
 export { runWasi, MemoryFS, OverlayFS, ReadOnlyFS } from "./runtime/index.ts";

@@ -7,7 +7,7 @@
 export * as runtime from "./runtime/index.ts";
 export * as store from "./store/index.ts";
 export * as ir from "./ir/index.ts";
-export * as build from "./builder/index.ts";
+export * as builder from "./builder/index.ts";
 export * as bootstrap from "./bootstrap/index.ts";
 export { EkaError, isEkaError } from "./errors.ts";
 export { runWasi, MemoryFS, OverlayFS, ReadOnlyFS } from "./runtime/index.ts";
