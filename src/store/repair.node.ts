@@ -80,14 +80,24 @@ async function repairPath(store: Store, storePath: string, options: RepairOption
     report.left.push({ code: "E_HASH_MISMATCH", storePath, file: "", message: `${storePath}: its objects are whole, but their NAR hash/size is ${narHash}/${narSize} and the path info says ${info.narHash}/${info.narSize}` });
     return;
   }
-  if (fb && checkout) {
-    const drift = treeDrift(store, storePath, info.cid, checkout.tree, checkout.where);
-    if (drift.length) {
-      remakeCheckout(store, fb, storePath);
-      const shown = drift.map((d) => d.file || ".").join(", ");
-      report.repaired.push({ storePath, file: "", by: "remade-checkout", message: `made the checkout ${checkoutPath(fb, storePath)} again from the store (changed: ${shown})` });
-    }
-  }
+  const remade = repairCheckout(store, storePath);
+  if (remade) report.repaired.push(remade);
+}
+
+/**
+ * Makes the checkout of a path (whose objects are whole) again if it differs from them; the
+ * action taken, or null when there is no checkout or it is faithful.
+ */
+export function repairCheckout(store: Store, storePath: string): RepairAction | null {
+  const fb = fileBackendOf(store.backend);
+  const info = store.queryPathInfo(storePath);
+  const checkout = fb && checkoutsOf(fb)(storePath);
+  if (!fb || !info || !checkout) return null;
+  const drift = treeDrift(store, storePath, info.cid, checkout.tree, checkout.where);
+  if (!drift.length) return null;
+  remakeCheckout(store, fb, storePath);
+  const shown = drift.map((d) => d.file || ".").join(", ");
+  return { storePath, file: "", by: "remade-checkout", message: `made the checkout ${checkoutPath(fb, storePath)} again from the store (changed: ${shown})` };
 }
 
 function whatWasWrong(d: Damage): string {

@@ -132,4 +132,18 @@ describe("eka build over damaged output", () => {
     expect(fs.readFileSync(path.join(result, "bin/hello.wasm"))).toEqual(Buffer.from(wasm));
     expect(verifyStatus()).toBe(0);
   });
+
+  it("eka build --repair -o result also makes a changed checkout behind the link again", () => {
+    const file = path.join(fs.realpathSync(result), "bin/hello.wasm");
+    fs.chmodSync(path.dirname(file), 0o755);
+    fs.rmSync(file);
+    const plain = eka(["build", atom, "-o", result, "--no-progress"]);
+    expect(plain).toMatchObject({ status: 0, err: "" });
+    expect(fs.existsSync(file)).toBe(false);
+    const b = eka(["build", atom, "--repair", "-o", result, "--no-progress"]);
+    expect(b.status, b.err).toBe(0);
+    expect(b.err).toBe(`repaired ${storePath}: made the checkout ${path.dirname(path.dirname(file))} again from the store (changed: bin/hello.wasm)\n`);
+    expect(fs.readFileSync(path.join(result, "bin/hello.wasm"))).toEqual(Buffer.from(wasm));
+    expect(verifyStatus()).toBe(0);
+  });
 });

@@ -18,7 +18,8 @@ Options:
       --check          Rebuild what is already in the store and compare the bytes
                        (damaged stored objects are mended from the rebuild)
       --repair         Re-hash the outputs found in the store and rebuild damaged ones
-                       (without it only missing objects and wrong sizes are noticed)
+                       (without it only missing objects and wrong sizes are noticed);
+                       with -o, also make a changed checkout behind the link again
   -j, --jobs N         Run at most N build commands at once (default: one per core)
       --frozen         Fail if atom.lock is out of date instead of updating it
       --no-progress    Do not show progress
@@ -74,8 +75,11 @@ export async function run(argv: string[]): Promise<number> {
   const links: (string | undefined)[] = [];
   if (values["out-link"]) {
     const { makeResultLink } = await import("../../store/gc.node.ts");
+    const repairCheckout = values.repair ? (await import("../../store/repair.node.ts")).repairCheckout : null;
     results.forEach((r, i) => {
       const link = i === 0 ? (values["out-link"] as string) : `${values["out-link"]}-${prepared.roots[i]?.platform.host}`;
+      const remade = repairCheckout?.(store, r.storePath);
+      if (remade) process.stderr.write(`repaired ${r.storePath}: ${remade.message}\n`);
       makeResultLink(store, r.storePath, link);
       links.push(link);
     });
