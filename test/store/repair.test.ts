@@ -7,7 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBlake3 } from "../../src/util/blake3.ts";
-import { digestOf, openStore, removeReadOnlyTree } from "../../src/store/index.node.ts";
+import { addSource, digestOf, findDamage, LayeredBackend, MemoryBackend, mendPath, openStore, removeReadOnlyTree, storeFromBackend, verifyStore } from "../../src/store/index.node.ts";
+import { fixtures, memoryFixture } from "./fixtures.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "eka-store-repair-"));
 afterAll(() => removeReadOnlyTree(tmp));
@@ -180,4 +181,25 @@ describe("eka store repair", () => {
     expect(eka(store, ["repair", "--all", "/nix/store/00000000000000000000000000000000-x"]).status).toBe(2);
     expect(eka(store, ["repair", "/nix/store/00000000000000000000000000000000-x"]).err).toMatch(/E_NOT_IN_STORE.*cannot repair \/nix\/store\/0+-x: it is not in the store/);
   });
+});
+
+describe("mending in every backend", () => {
+  const backends = { memory: () => new MemoryBackend(), "memory|memory": () => new LayeredBackend(new MemoryBackend(), new MemoryBackend()) };
+  for (const [name, make] of Object.entries(backends)) {
+    it(`${name}: a corrupt blob kept by a first-write-wins backend is replaced; wrong bytes are never written`, async () => {
+      const s = await storeFromBackend(make());
+      const tree = await memoryFixture(fixtures["nested and binary"]!);
+      const info = addSource(s, tree, "", "src");
+      const d = digestOf(new TextEncoder().encode("1234567"));
+      s.backend.deleteObject("blob", d);
+      s.backend.writeObject("blob", d, new TextEncoder().encode("7654321"));
+      const damage = findDamage(s, info.storePath, info.cid);
+      expect(damage).toMatchObject([{ code: "E_CORRUPT_OBJECT", file: "odd", kind: "blob", digest: d }]);
+      // A source with other bytes at that place mends nothing.
+      const other = await memoryFixture({ ...(fixtures["nested and binary"] as object), odd: "7654321" } as never);
+      expect(mendPath(s, info.storePath, info.cid, other, "", damage)).toMatchObject({ mended: [], left: damage });
+      expect(mendPath(s, info.storePath, info.cid, tree, "", damage)).toMatchObject({ mended: damage, left: [] });
+      expect(verifyStore(s).problems).toEqual([]);
+    });
+  }
 });
