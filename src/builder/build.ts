@@ -1,6 +1,8 @@
 // buildGraph, the builder's one door: plan (what the store lacks) → schedule packages (inputs first,
 // independent ones in parallel) → execute each → results. A no-op answers from the plan's store
-// lookups and loads nothing else: no build host, no executor, no package execution.
+// lookups and loads nothing else: no build host, no executor, no package execution. A path found in
+// the store counts only if its objects are whole (path-infos.ts `damage`); a damaged one is rebuilt
+// and its objects mended (check.ts `repairPackage`).
 import { EkaError } from "../errors.ts";
 import type { PackageIR } from "../ir/types.ts";
 import type { PackageContext } from "./package.ts";
@@ -15,7 +17,7 @@ type Built = { result: BuildResult; stepsRun: number; stepsCached: number };
 /** Builds every root and its missing inputs; returns one result per root, in order. */
 export async function buildGraph(roots: PackageIR[], opts: BuildOptions): Promise<BuildResult[]> {
   const infos = new PathInfos(opts.store);
-  const p = plan(roots, (sp) => infos.get(sp) !== null, opts.check);
+  const p = plan(roots, (sp) => infos.get(sp) !== null && infos.damage(sp, opts.repair).length === 0, opts.check);
   opts.onProgress?.({ type: "plan", packagesTotal: p.nodes.length, packagesToBuild: p.toBuild.length });
   const built = p.toBuild.length > 0 ? await buildPlanned(p, infos, opts) : new Map<PlanNode, BuildResult>();
   return p.roots.map((n) => built.get(n) ?? resultOf(infos, n, false));
@@ -24,7 +26,7 @@ export async function buildGraph(roots: PackageIR[], opts: BuildOptions): Promis
 async function buildPlanned(p: Plan, infos: PathInfos, opts: BuildOptions): Promise<Map<PlanNode, BuildResult>> {
   const host = typeof opts.host === "function" ? await opts.host() : opts.host;
   if (!host) throw new EkaError("E_NO_BUILD_HOST", "this build needs a build host (executor, sandboxes, sources); under Node import buildGraph from builder/index.node.ts");
-  const [{ executePackage }, { checkPackage }] = await Promise.all([import("./package.ts"), import("./check.ts")]);
+  const [{ executePackage }, { checkPackage, repairPackage }] = await Promise.all([import("./package.ts"), import("./check.ts")]);
   const ctx: PackageContext = {
     store: opts.store,
     infos,
@@ -42,7 +44,11 @@ async function buildPlanned(p: Plan, infos: PathInfos, opts: BuildOptions): Prom
     const lock = await ctx.state.lock(n.pid, () => ctx.onProgress?.({ type: "wait-lock", storePath: n.storePath }), ctx.signal);
     try {
       // Asked again under the lock: another process may have built it while we planned or waited.
-      if (infos.refresh(n.storePath)) return { result: resultOf(infos, n, false), stepsRun: 0, stepsCached: 0 };
+      if (infos.refresh(n.storePath)) {
+        const damage = infos.damage(n.storePath, opts.repair);
+        if (damage.length) return repairPackage(n, ctx, damage);
+        return { result: resultOf(infos, n, false), stepsRun: 0, stepsCached: 0 };
+      }
       ctx.onProgress?.({ type: "package-start", storePath: n.storePath, name: `${n.ir.name}-${n.ir.version}`, stepsTotal: n.ir.steps.length });
       const o = await executePackage(n, ctx);
       infos.set(o.info as NonNullable<typeof o.info>);

@@ -1,6 +1,10 @@
-// `--check`: rebuild a package already in the store, in a fresh sandbox without the action cache,
-// and compare the rebuild with the stored output file by file.
+// Rebuilding a package already in the store, in a fresh sandbox without the action cache (whose
+// outputs share the store's objects, so a damaged one would be served again): `--check` compares
+// the rebuild with the stored output file by file; a repair (and a check of a damaged output)
+// mends the stored objects from the rebuild, taking only bytes that hash to what the store recorded.
 import { EkaError } from "../errors.ts";
+import { mendPath, type Damage } from "../store/repair.ts";
+import type { Digest } from "../store/digest.ts";
 import type { TreeReader } from "../store/types.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 import { executePackage, type PackageContext } from "./package.ts";
@@ -9,17 +13,49 @@ import type { PlanNode } from "./plan.ts";
 import { join, type WorkDir } from "./sandbox.ts";
 import type { BuildResult, CheckReport } from "./types.ts";
 
-export async function checkPackage(n: PlanNode, ctx: PackageContext): Promise<{ result: BuildResult; stepsRun: number; stepsCached: number }> {
+type Rebuilt = { result: BuildResult; stepsRun: number; stepsCached: number };
+
+export async function checkPackage(n: PlanNode, ctx: PackageContext): Promise<Rebuilt> {
   const info = ctx.infos.get(n.storePath);
   if (!info) throw new EkaError("E_NOT_IN_STORE", `${n.storePath} is not in the store; build it before checking it`);
-  ctx.onProgress?.({ type: "package-start", storePath: n.storePath, name: `${n.ir.name}-${n.ir.version}`, stepsTotal: n.ir.steps.length });
+  const damage = ctx.infos.damage(n.storePath, true);
+  return rebuild(n, ctx, damage, (out, repaired) => {
+    const check = compareTrees(ctx.store.tree(info.cid), "", out, "");
+    return { ...resultOf(ctx.infos, n, true), check, ...(repaired.length ? { repaired } : {}) };
+  });
+}
+
+/** Rebuilds `n`, found in the store with `damage`, and mends its objects from the rebuild. */
+export async function repairPackage(n: PlanNode, ctx: PackageContext, damage: Damage[]): Promise<Rebuilt> {
+  return rebuild(n, ctx, damage, (_out, repaired) => ({ ...resultOf(ctx.infos, n, true), repaired }));
+}
+
+async function rebuild(n: PlanNode, ctx: PackageContext, damage: Damage[], done: (out: TreeReader, repaired: string[]) => BuildResult): Promise<Rebuilt> {
+  const name = `${n.ir.name}-${n.ir.version}`;
+  if (damage.length) ctx.onProgress?.({ type: "repair", storePath: n.storePath, name, problems: damage.map((d) => d.message) });
+  ctx.onProgress?.({ type: "package-start", storePath: n.storePath, name, stepsTotal: n.ir.steps.length });
   const o = await executePackage(n, { ...ctx, fresh: true }, false);
   try {
-    const report = compareTrees(ctx.store.tree(info.cid), "", (o.out as WorkDir).reader(), "");
-    return { result: { ...resultOf(ctx.infos, n, true), check: report }, stepsRun: o.stepsRun, stepsCached: 0 };
+    const out = (o.out as WorkDir).reader();
+    const repaired = damage.length ? mend(n, ctx, damage, out) : [];
+    if (damage.length) ctx.state.writeLog(n.pid, n.storePath, o.log);
+    return { result: done(out, repaired), stepsRun: o.stepsRun, stepsCached: 0 };
   } finally {
     o.out?.dispose();
   }
+}
+
+function mend(n: PlanNode, ctx: PackageContext, damage: Damage[], out: TreeReader): string[] {
+  const cid = ctx.infos.get(n.storePath)?.cid as Digest;
+  const { mended, left } = mendPath(ctx.store, n.storePath, cid, out, "", damage);
+  if (left.length) {
+    const files = [...new Set(left.map((d) => d.file || "."))].join(", ");
+    throw new EkaError(
+      "E_CHECK_DIFFERS",
+      `cannot repair ${n.storePath}: rebuilding it gave other bytes for ${files} than the store recorded (the build is not reproducible there); fetch a good copy with 'eka store repair ${n.storePath} --from DIR|URL'`,
+    );
+  }
+  return [...new Set(mended.map((d) => d.file || "."))];
 }
 
 /** File-by-file comparison of two trees. */

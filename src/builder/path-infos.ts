@@ -2,6 +2,7 @@
 // asked once and remembered for the rest of the build, so a no-op over a large graph costs one
 // lookup per path it needs and the closure sizes of the results cost nothing more.
 import { EkaError } from "../errors.ts";
+import { findDamage, type Damage } from "../store/repair.ts";
 import type { Store } from "../store/store.ts";
 import type { PathInfo } from "../store/types.ts";
 import type { PlanNode } from "./plan.ts";
@@ -21,6 +22,16 @@ export class PathInfos {
   refresh(storePath: string): PathInfo | null {
     this.known.delete(storePath);
     return this.get(storePath);
+  }
+
+  /**
+   * What is wrong with the objects of a registered path: missing, or of another size than recorded
+   * (a stat each on a file store, so a no-op stays fast); with `contents`, re-hashed too. Asked
+   * afresh each time; [] for a path not in the store.
+   */
+  damage(storePath: string, contents = false): Damage[] {
+    const info = this.get(storePath);
+    return info ? findDamage(this.store, storePath, info.cid, { contents }) : [];
   }
 
   /** Records a path this build registered. */

@@ -17,7 +17,9 @@ export type ProgressEvent =
   | { type: "step-start"; storePath: string; stepId: string; stepsDone: number; stepsTotal: number }
   | { type: "step-done"; storePath: string; stepId: string; cached: boolean; ms: number; stepsDone: number; stepsTotal: number }
   | { type: "package-done"; storePath: string; built: boolean; packagesDone: number; packagesToBuild: number; ms: number; stepsRun: number; stepsCached: number }
-  | { type: "wait-lock"; storePath: string };
+  | { type: "wait-lock"; storePath: string }
+  /** A path in the store whose objects are damaged is rebuilt to mend them; `problems` are verify's lines. */
+  | { type: "repair"; storePath: string; name: string; problems: string[] };
 
 /** Where and how steps run. Node fills it in (builder/index.node.ts); a browser passes its own. */
 export interface BuildHost {
@@ -36,6 +38,12 @@ export interface BuildOptions {
   jobs?: number;
   /** Rebuild roots already in the store in a fresh sandbox (no action cache) and compare bytes. */
   check?: boolean;
+  /**
+   * Re-hash the objects of every output the build finds in the store, and rebuild a damaged one to
+   * mend it. Without it a build still rebuilds an output whose objects are missing or have the
+   * wrong size (a stat each), but a same-size corruption is only found by this or `eka store verify`.
+   */
+  repair?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
   /**
@@ -58,6 +66,8 @@ export interface BuildResult {
   /** NAR size of the output, and of it plus everything it refers to, transitively. */
   narSize: number;
   closureSize: number;
+  /** Files inside the output (by path, "." for itself) whose damaged objects this build mended by rebuilding. */
+  repaired?: string[];
   /** With `check: true`: how the rebuild compared. */
   check?: CheckReport;
 }

@@ -58,6 +58,8 @@ export interface BuildAtomOptions {
   store: Store;
   jobs?: number;
   check?: boolean;
+  /** Re-hash outputs found in the store; rebuild damaged ones (BuildOptions.repair). */
+  repair?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
 }
@@ -73,6 +75,7 @@ export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Pr
     store: opts.store,
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
     ...(opts.check ? { check: true } : {}),
+    ...(opts.repair ? { repair: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(workers !== undefined ? { workers } : {}),

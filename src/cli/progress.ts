@@ -71,6 +71,9 @@ export class ProgressRenderer {
       case "wait-lock":
         this.line(`waiting for another eka building ${e.storePath}`);
         break;
+      case "repair":
+        this.line(`repairing ${e.name}, found damaged in the store: ${e.problems[0] ?? e.storePath}${e.problems.length > 1 ? ` (+${e.problems.length - 1} more)` : ""}`);
+        break;
     }
     this.draw();
   };

@@ -11,6 +11,8 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import xz from "xz-decompress";
 import { EkaError } from "../errors.ts";
+import { MemoryTree } from "./memory-tree.ts";
+import { narParse } from "./nar.ts";
 import { checkSigned, formatNarinfo, parseNarinfo, signPathInfo, type Narinfo } from "./narinfo.ts";
 import { parseStorePath, STORE_DIR } from "./store-path.ts";
 import type { Store } from "./store.ts";
@@ -95,6 +97,30 @@ export async function substituteFromCache(store: Store, from: string, storePaths
     await importNar(store, decompress(raw, n.compression, where), info, { where });
   }
   return order;
+}
+
+/**
+ * The tree a binary cache holds for `storePath`, parsed into memory with its NAR hash and size
+ * checked against the narinfo; null if the cache has no narinfo for it. For repair, which takes
+ * from it only bytes that hash to what the store recorded.
+ */
+export async function fetchFromCache(from: string, storePath: string): Promise<{ tree: MemoryTree; narHash: string; where: string } | null> {
+  const cache = openCache(from);
+  const p = parseStorePath(storePath).path;
+  const name = `${parseStorePath(p).hashPart}.narinfo`;
+  const text = await cache.text(name);
+  if (text === null) return null;
+  const n = parseNarinfo(text, `${cache.where}/${name}`);
+  if (n.storePath !== p) throw new EkaError("E_BAD_NARINFO", `${cache.where}/${name} describes ${n.storePath}, not ${p}`);
+  const where = `${cache.where}/${n.url}`;
+  const raw = await cache.stream(n.url);
+  if (!raw) throw new EkaError("E_NOT_IN_CACHE", `the NAR of ${p} (${n.url}) is missing from ${cache.where}`);
+  const tree = new MemoryTree();
+  const { narHash, narSize } = await narParse(decompress(raw, n.compression, where), tree, where);
+  if (narHash !== n.narHash || narSize !== n.narSize) {
+    throw new EkaError("E_HASH_MISMATCH", `${where}: NAR hash/size is ${narHash}/${narSize}, but its narinfo says ${n.narHash}/${n.narSize}; the cache is damaged`);
+  }
+  return { tree, narHash, where: cache.where };
 }
 
 interface CacheReader {

@@ -89,7 +89,7 @@ export function encodeDirectory(dir: Directory): Uint8Array {
 /** Decodes and re-checks canonical form; `where` names the object for errors. */
 export function decodeDirectory(bytes: Uint8Array, where: string): Directory {
   const bad = (why: string): never => {
-    throw new EkaError("E_CORRUPT_OBJECT", `directory object ${where} is corrupt: ${why}; run 'eka store verify --check-contents'`);
+    throw new EkaError("E_CORRUPT_OBJECT", `directory object ${where} is corrupt: ${why}; 'eka store verify' names the paths that use it and 'eka store repair' mends them`);
   };
   if (bytes.length < MAGIC.length || MAGIC.some((c, i) => bytes[i] !== c)) bad("bad header");
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -5,3 +5,5 @@ export { hostTree, hostPath, writeHostTree } from "./host-tree.node.ts";
 export { addRoot, makeResultLink, listRoots, gcStore, cleanTemp, type GcRoot, type FullGcResult } from "./gc.node.ts";
 export { restoreNar } from "./restore.node.ts";
 export { writeBinaryCache, substituteFromCache, type CacheWriteResult } from "./binary-cache.node.ts";
+export { repairStore, repairCheckout, unrepaired, type RepairReport, type RepairAction, type RepairOptions } from "./repair.node.ts";
+export { checkoutsOf, checkoutPath, remakeCheckout } from "./checkout.node.ts";

@@ -50,5 +50,6 @@ export {
 } from "./narinfo.ts";
 export { importNar, exportPaths, importPaths, topoSort, type ImportOptions, type NarImportInfo } from "./transfer.ts";
 export { collectGarbage, type GcResult } from "./gc.ts";
-export { verifyStore, type VerifyProblem, type VerifyResult } from "./verify.ts";
+export { verifyStore, type VerifyProblem, type VerifyResult, type VerifyOptions } from "./verify.ts";
+export { findDamage, mendPath, restoreObject, treeDrift, type Damage, type Drift } from "./repair.ts";
 export { contentStorePath, addSource } from "./source.ts";

@@ -100,7 +100,7 @@ export class ObjectTreeReader implements TreeReader {
     if (cached) return cached;
     const bytes = this.store.blobs.get(n.digest);
     if (!bytes) throw new EkaError("E_MISSING_OBJECT", `blob ${n.digest} of ${this.where(path)} is missing from ${this.store.address}; run 'eka store verify'`);
-    if (bytes.length !== n.size) throw new EkaError("E_CORRUPT_OBJECT", `blob ${n.digest} is ${bytes.length} bytes, but its directory says ${n.size}; run 'eka store verify --check-contents'`);
+    if (bytes.length !== n.size) throw new EkaError("E_CORRUPT_OBJECT", `blob ${n.digest} is ${bytes.length} bytes, but its directory says ${n.size}; 'eka store verify' names the paths that use it and 'eka store repair' mends them`);
     if (this.cachedBytes + bytes.length <= this.cacheBytes) {
       this.files.set(n.digest, bytes);
       this.cachedBytes += bytes.length;

@@ -1,8 +1,7 @@
 /**
  * Node entry to store/: opens file stores, resolves the default store address, and adds
- * materialize() (read-only host checkouts of store paths, for sandboxes in worker threads).
+ * materialize() (read-only host checkouts of store paths: checkout.node.ts).
  */
-import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,8 +13,7 @@ import type { Backend } from "./backend.ts";
 import { LayeredBackend } from "./backends/layered.ts";
 import { openBackendByAddress, StoreImpl, type Store } from "./store.ts";
 import { useSha256 } from "./sha256.ts";
-import { writeHostTree } from "./host-tree.node.ts";
-import { parseStorePath } from "./store-path.ts";
+import { materializeCheckout } from "./checkout.node.ts";
 
 // Native SHA-256 for NAR hashes on Node; node:crypto is loaded on first use, as loading it cost a
 // no-op `eka build` (which hashes no NAR) two milliseconds.
@@ -59,40 +57,11 @@ export class NodeStore extends StoreImpl {
   materialize(storePath: string): string {
     const fb = fileBackendOf(this.backend);
     if (!fb) throw new EkaError("E_STORE_ADDRESS", `materialize needs a file store, and ${this.address} is not one`);
-    const { basename } = parseStorePath(storePath);
-    const dest = path.join(fb.root, "checkout", basename);
-    if (fs.existsSync(dest)) return dest;
-    const tmp = fb.tempPath("-checkout");
-    writeHostTree(this.view([storePath]), basename, tmp, { readOnly: true });
-    try {
-      fs.renameSync(tmp, dest);
-    } catch (e) {
-      // Another process materialised it first: theirs is identical, drop ours.
-      if (!fs.existsSync(dest)) throw e;
-      removeReadOnlyTree(tmp);
-    }
-    return dest;
+    return materializeCheckout(this, fb, storePath);
   }
 }
 
-/** rm -rf for trees whose directories were made read-only. */
-export function removeReadOnlyTree(dir: string): void {
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) {
-      fs.chmodSync(p, 0o755);
-      for (const n of fs.readdirSync(p)) walk(path.join(p, n));
-    }
-  };
-  walk(dir);
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-
+export { removeReadOnlyTree } from "./checkout.node.ts";
 export { FileBackend } from "./backends/file.node.ts";
 export { hostTree } from "./host-tree.node.ts";
 export type { Store } from "./store.ts";

@@ -46,7 +46,7 @@ export function blobService(b: Backend): BlobService {
       if (bytes === null) return null;
       const actual = digestOf(bytes);
       if (actual !== d) {
-        throw new EkaError("E_CORRUPT_OBJECT", `blob ${d} in ${b.address} is corrupt: its contents hash to ${actual}; run 'eka store verify --check-contents' and re-add or re-build what uses it`);
+        throw new EkaError("E_CORRUPT_OBJECT", `blob ${d} in ${b.address} is corrupt: its contents hash to ${actual}; 'eka store verify' names the paths that use it and 'eka store repair' mends them`);
       }
       return bytes;
     },
@@ -65,7 +65,7 @@ export function directoryService(b: Backend): DirectoryService {
       if (bytes === null) return null;
       const actual = digestOf(bytes);
       if (actual !== d) {
-        throw new EkaError("E_CORRUPT_OBJECT", `directory ${d} in ${b.address} is corrupt: its encoding hashes to ${actual}; run 'eka store verify --check-contents'`);
+        throw new EkaError("E_CORRUPT_OBJECT", `directory ${d} in ${b.address} is corrupt: its encoding hashes to ${actual}; 'eka store verify' names the paths that use it and 'eka store repair' mends them`);
       }
       return decodeDirectory(bytes, d);
     },

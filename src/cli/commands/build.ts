@@ -16,6 +16,10 @@ Options:
                        (several hosts: PATH, PATH-<host>, …)
       --json           Print the results as JSON (pid, storePath, cid, built, host)
       --check          Rebuild what is already in the store and compare the bytes
+                       (damaged stored objects are mended from the rebuild)
+      --repair         Re-hash the outputs found in the store and rebuild damaged ones
+                       (without it only missing objects and wrong sizes are noticed);
+                       with -o, also make a changed checkout behind the link again
   -j, --jobs N         Run at most N build commands at once (default: one per core)
       --frozen         Fail if atom.lock is out of date instead of updating it
       --no-progress    Do not show progress
@@ -37,6 +41,7 @@ const OPTIONS = {
   "out-link": { type: "string", short: "o" },
   json: { type: "boolean" },
   check: { type: "boolean" },
+  repair: { type: "boolean" },
   jobs: { type: "string", short: "j" },
   frozen: { type: "boolean" },
   "no-progress": { type: "boolean" },
@@ -59,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
       store,
       ...(jobs ? { jobs } : {}),
       ...(values.check ? { check: true } : {}),
+      ...(values.repair ? { repair: true } : {}),
       ...(progress ? { onProgress: progress.onEvent } : {}),
       signal: ac.signal,
     });
@@ -69,8 +75,11 @@ export async function run(argv: string[]): Promise<number> {
   const links: (string | undefined)[] = [];
   if (values["out-link"]) {
     const { makeResultLink } = await import("../../store/gc.node.ts");
+    const repairCheckout = values.repair ? (await import("../../store/repair.node.ts")).repairCheckout : null;
     results.forEach((r, i) => {
       const link = i === 0 ? (values["out-link"] as string) : `${values["out-link"]}-${prepared.roots[i]?.platform.host}`;
+      const remade = repairCheckout?.(store, r.storePath);
+      if (remade) process.stderr.write(`repaired ${r.storePath}: ${remade.message}\n`);
       makeResultLink(store, r.storePath, link);
       links.push(link);
     });
@@ -90,11 +99,13 @@ export async function run(argv: string[]): Promise<number> {
       closureSize: r.closureSize,
       ...(links[i] ? { outLink: links[i] } : {}),
       ...(r.check ? { check: r.check } : {}),
+      ...(r.repaired ? { repaired: r.repaired } : {}),
     }));
     process.stdout.write(JSON.stringify({ results: out, ms }, null, 2) + "\n");
   } else {
     for (const [i, r] of results.entries()) {
       process.stdout.write(`${r.storePath}\n`);
+      if (r.repaired) process.stderr.write(`repaired ${r.storePath}: rebuilt it to mend ${r.repaired.join(", ")}, whose objects in the store were damaged\n`);
       if (r.check) {
         if (r.check.identical) process.stderr.write(`check: ${prepared.roots[i]?.name} rebuilt bit for bit identical\n`);
         else {

@@ -2,12 +2,12 @@
 // ./store/, grouped by what they do; this file is their table and the group's help.
 import { runSubcommand } from "../args.ts";
 import type { StoreCommand } from "./store/common.ts";
-import { verify, gc } from "./store/maintain.ts";
+import { verify, repair, gc } from "./store/maintain.ts";
 import { cache, keygen, narinfo, sign, substitute } from "./store/keys.ts";
 import { add, cat, ls, lsTree, pathInfo } from "./store/paths.ts";
 import { dump, exportCommand, importCommand, restore } from "./store/transfer.ts";
 
-export const summary = "Inspect and maintain the store (add, ls, path-info, cat, dump, verify, gc, …)";
+export const summary = "Inspect and maintain the store (add, ls, path-info, cat, dump, verify, repair, gc, …)";
 
 export const subcommands: Readonly<Record<string, StoreCommand>> = {
   add,
@@ -18,6 +18,7 @@ export const subcommands: Readonly<Record<string, StoreCommand>> = {
   dump,
   restore,
   verify,
+  repair,
   gc,
   export: exportCommand,
   keygen,
