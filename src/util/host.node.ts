@@ -145,7 +145,8 @@ export function lockSync(file: string, opts: { timeoutMs: number; onTimeout: (ho
  * taking it; a stale lock does not count. Past `timeoutMs`, throws `onTimeout(holder)`.
  */
 export function waitWhileLocked(file: string, opts: { timeoutMs: number; onTimeout: (holder: string | null) => Error }): void {
-  if (held.has(file)) return;
+  // existsSync first: the usual answer (no lock) then costs a stat, not a thrown ENOENT.
+  if (held.has(file) || !fs.existsSync(file)) return;
   const started = Date.now();
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     const holder = readTextOrNull(file);
