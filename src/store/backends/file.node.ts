@@ -67,7 +67,7 @@ export class FileBackend implements Backend {
     }
     if ((state.kind === "missing" || state.kind === "empty") && !opts.create) {
       const what = state.kind === "missing" ? "it does not exist" : "it is an empty directory";
-      throw new EkaError("E_NO_STORE", `there is no store at ${where}: ${what}, and this command only reads, so it creates none; ${fixFor(opts.chosenBy)}, or build or add something to create it`);
+      throw new EkaError("E_NO_STORE", `there is no store at ${where}: ${what}, and only a command that adds paths (eka build, eka store add, …) creates one; ${fixFor(opts.chosenBy)}, or build or add something there first`);
     }
     const b = new FileBackend(root);
     if (opts.create) b.prepare(state.kind === "store" && state.marked);
@@ -252,7 +252,8 @@ function storeDirState(root: string): DirState {
   if (!st.isDirectory()) return { kind: "not-dir" };
   const isDir = (n: string) => fs.statSync(path.join(root, n), { throwIfNoEntry: false })?.isDirectory() === true;
   if (isDir("objects") && isDir("info")) return { kind: "store", marked: false };
-  const names = fs.readdirSync(root).sort();
+  // The root of a fresh file system holds lost+found, and is still empty for this purpose.
+  const names = fs.readdirSync(root).filter((n) => n !== "lost+found").sort();
   return names.length === 0 ? { kind: "empty" } : { kind: "other", names };
 }
 
