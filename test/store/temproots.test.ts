@@ -58,6 +58,7 @@ describe("temp roots", () => {
     const gc = gcJson(store);
     expect(gc.deadPaths).toEqual([]);
     expect(gc.tempRoots).toBe(1);
+    expect(eka(store, ["store", "gc"]).stdout).toContain("1 of the live paths are in use by running builds or runs");
     c.child.stdin?.end("go\n");
     expect(await exited(c.child)).toBe(0);
     expect(c.out()).toBe("rooted\nin use\n");

@@ -43,6 +43,7 @@ export const gc = storeCommand({
     else {
       for (const p of r.deadPaths) out(`${dryRun ? "would delete" : "deleted"} ${p}`);
       out(`${dryRun ? "would free" : "freed"} ${r.freedBytes} bytes (${r.deadPaths.length} paths, ${r.deletedObjects} objects); ${r.livePaths} live paths kept`);
+      if (r.tempRoots) out(`${r.tempRoots} of the live paths are in use by running builds or runs`);
       if (r.removedTemp) out(`${dryRun ? "would remove" : "removed"} ${r.removedTemp} leftovers of stopped writers from tmp/ (${r.removedTempBytes} bytes)`);
     }
     return 0;
