@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   // store/: addresses, paths, objects, NARs, signatures, binary caches
   "E_STORE_ADDRESS",
   "E_STORE_LOCKED",
+  "E_NO_STORE",
+  "E_NOT_A_STORE",
   "E_NOT_STORE_PATH",
   "E_BAD_STORE_PATH",
   "E_BAD_STORE_NAME",

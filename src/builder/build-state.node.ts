@@ -9,7 +9,7 @@ export function buildStateFor(store: Store): BuildState {
   const fb = fileBackendOf(store.backend);
   if (!fb) return memoryStateFor(store);
   let s = fileStates.get(fb.root);
-  if (!s) fileStates.set(fb.root, (s = new FileBuildState(fb.root)));
+  if (!s) fileStates.set(fb.root, (s = new FileBuildState(fb.root, () => fb.tempPath("-state"))));
   return s;
 }
 const fileStates = new Map<string, BuildState>();

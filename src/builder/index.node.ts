@@ -5,6 +5,7 @@
  */
 import type { PackageIR } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
+import { holdTempRoots } from "../store/temproots.node.ts";
 import { buildGraph as coreBuildGraph } from "./build.ts";
 import type { ExecResult, Executor } from "./executor.ts";
 import type { NodeHostOptions } from "./host.node.ts";
@@ -14,8 +15,12 @@ import type { BuildHost, BuildOptions, BuildResult } from "./types.ts";
 export { buildStateFor } from "./build-state.node.ts";
 export type { NodeHostOptions } from "./host.node.ts";
 
-/** buildGraph with a Node build host (unless opts.host is given). */
+/**
+ * buildGraph with a Node build host (unless opts.host is given). A file store holds temp roots
+ * from here until it is closed: what the build finds and makes stays through a concurrent gc.
+ */
 export async function buildGraph(roots: PackageIR[], opts: BuildOptions & NodeHostOptions): Promise<BuildResult[]> {
+  holdTempRoots(opts.store);
   return coreBuildGraph(roots, { ...opts, host: opts.host ?? (() => nodeBuildHost(opts.store, opts)) });
 }
 
@@ -31,7 +36,8 @@ export async function nodeExecutor(workers?: number, timeoutMs?: number): Promis
 
 /**
  * runProgram with Node defaults: in this thread (output streams as it is written, stdin is read
- * when the program asks) and the closure mounted from host checkouts. `eka run` passes hostCwd.
+ * when the program asks) and the closure mounted from host checkouts, held as temp roots. `eka
+ * run` passes hostCwd.
  */
 export async function runProgram(
   storePath: string,
@@ -39,6 +45,7 @@ export async function runProgram(
   args: string[],
   opts: Omit<RunProgramOptions, "executor" | "sandboxes"> & Partial<Pick<RunProgramOptions, "executor" | "sandboxes">>,
 ): Promise<ExecResult> {
+  holdTempRoots(opts.store);
   const executor = opts.executor ?? (await import("./executors.node.ts")).nodeInThreadExecutor({ clangFlags: false });
   const sandboxes = opts.sandboxes ?? new (await import("./sandbox.node.ts")).NodeSandboxHost();
   return coreRunProgram(storePath, program, args, { ...opts, executor, sandboxes });

@@ -18,12 +18,31 @@ export class FileBuildState implements BuildState {
   private readonly actions: string;
   private readonly logs: string;
   private readonly locks: string;
+  private readonly made = new Set<string>();
 
-  constructor(readonly dir: string) {
+  /**
+   * Nothing is created until something is written (`eka log` only reads). `tempPath` names temp
+   * files in the store's tmp/, where gc collects what a killed writer left; default: beside.
+   */
+  constructor(
+    readonly dir: string,
+    private readonly tempPath?: () => string,
+  ) {
     this.actions = join(dir, "actions");
     this.logs = join(dir, "logs");
     this.locks = join(dir, "locks");
-    for (const d of [this.actions, this.logs, this.locks]) mkdirSync(d, { recursive: true });
+  }
+
+  private ensure(d: string): string {
+    if (!this.made.has(d)) {
+      mkdirSync(d, { recursive: true });
+      this.made.add(d);
+    }
+    return d;
+  }
+
+  private write(d: string, name: string, text: string): void {
+    atomicWrite(join(this.ensure(d), name), text, this.tempPath ? { tmp: this.tempPath() } : {});
   }
 
   getAction(key: string): string | null {
@@ -34,13 +53,12 @@ export class FileBuildState implements BuildState {
     }
   }
   putAction(key: string, cid: string): void {
-    atomicWrite(join(this.actions, key), cid);
+    this.write(this.actions, key, cid);
   }
   writeLog(pid: string, storePath: string, text: string): string {
-    const file = join(this.logs, pid);
-    atomicWrite(file, text);
-    atomicWrite(join(this.logs, hashPart(storePath)), pid);
-    return file;
+    this.write(this.logs, pid, text);
+    this.write(this.logs, hashPart(storePath), pid);
+    return join(this.logs, pid);
   }
   readLog(k: string): string | null {
     let pid = k;
@@ -60,7 +78,7 @@ export class FileBuildState implements BuildState {
 
   /** util/host.node.ts's lock file: a lock whose owner is gone (kill -9) is taken over. */
   async lock(pid: string, onWait?: () => void, signal?: AbortSignal): Promise<Lock> {
-    const release = await lock(join(this.locks, pid), {
+    const release = await lock(join(this.ensure(this.locks), pid), {
       ...(onWait ? { onWait } : {}),
       ...(signal ? { signal } : {}),
       onAbort: () => new EkaError("E_ABORTED", "build aborted while waiting for another eka process"),

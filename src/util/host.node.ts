@@ -141,6 +141,22 @@ export function lockSync(file: string, opts: { timeoutMs: number; onTimeout: (ho
 }
 
 /**
+ * Waits (synchronously, polling) while another live holder has the lock file `file`, without
+ * taking it; a stale lock does not count. Past `timeoutMs`, throws `onTimeout(holder)`.
+ */
+export function waitWhileLocked(file: string, opts: { timeoutMs: number; onTimeout: (holder: string | null) => Error }): void {
+  // existsSync first: the usual answer (no lock) then costs a stat, not a thrown ENOENT.
+  if (held.has(file) || !fs.existsSync(file)) return;
+  const started = Date.now();
+  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+    const holder = readTextOrNull(file);
+    if (holder === null || isStale(file, holder)) return;
+    if (Date.now() - started > opts.timeoutMs) throw opts.onTimeout(holder);
+    sleepSync(delay);
+  }
+}
+
+/**
  * Waits for the lock without blocking the thread. `onWait` is called once, when a live holder is
  * first seen; an aborted `signal` throws `onAbort()`.
  */

@@ -26,9 +26,9 @@ export async function run(argv: string[]): Promise<number> {
   if (!m && !/^[0-9a-f]{64}$/.test(target)) {
     throw new EkaError("E_NOT_STORE_PATH", `'${target}' is neither a store path (/nix/store/<hash>-<name>) nor a pid (64 hex digits)`);
   }
-  const { openStore } = await import("../../store/open.node.ts");
+  const { chooseStore, openStore } = await import("../../store/open.node.ts");
   const { buildStateFor } = await import("../../builder/index.node.ts");
-  const store = await openStore(values.store);
+  const store = await openStore(chooseStore(values.store), { create: false });
   const log = buildStateFor(store).readLog(key);
   if (log === null) {
     throw new EkaError("E_NO_LOG", `no build log for ${key} in the store ${store.address}; it was not built there (or was substituted)`);

@@ -9,13 +9,16 @@
  *   gcroots/<name>                       gc roots (see gc.node.ts)
  *   checkout/<basename>                  read-only materialised store paths
  *   tmp/<pid>-…                          writes in progress; renamed into place when complete
- *   lock                                 "<pid> <thread>" of the writer holding the lock
+ *   temproots/<pid>-…                    store paths a running build uses (see temproots.node.ts)
+ *   lock, gc.lock                        "<pid> <thread>" of the writer / the collector holding it
+ *   eka-store                            the marker that makes the directory a store
  *
- * Every file appears by rename, so a reader (or a crash) never sees half of one.
+ * Every file appears by rename, so a reader (or a crash) never sees half of one. Only a writer
+ * creates a store, and only in a missing or empty directory (`FileBackend.open`).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { EkaError } from "../../errors.ts";
 import { atomicWrite, isNotFound, lockSync, readTextOrNull, threadId, type Release } from "../../util/host.node.ts";
 import type { Backend, ObjectKind } from "../backend.ts";
@@ -23,26 +26,65 @@ import { isDigest, parseDigest, type Digest } from "../digest.ts";
 import { parseStorePath } from "../store-path.ts";
 import type { PathInfo, Realisation } from "../types.ts";
 
-
 const LOCK_TIMEOUT_MS = 10 * 60 * 1000;
+
+/** The file whose presence makes a directory a store; written first when a store is created. */
+export const STORE_MARKER = "eka-store";
+const MARKER_TEXT = "This directory is an eka store (format 1). Its files are eka's; change them only through eka.\n";
+const LAYOUT = ["objects/blob", "objects/directory", "info", "realisations", "cids", "gcroots", "checkout", "tmp"];
+
+export interface OpenFileStoreOptions {
+  /** Create the store if the directory is missing or empty (commands that write). Default: false. */
+  create?: boolean;
+  /** What named the directory, for errors: `--store`, `EKA_STORE`, `XDG_DATA_HOME` or `default`. */
+  chosenBy?: string;
+}
 
 export class FileBackend implements Backend {
   readonly address: string;
   private readonly madeDirs = new Set<string>();
   private tmpCounter = 0;
 
+  /** A backend over `root` as it is; `FileBackend.open` checks that it is a store first. */
   constructor(readonly root: string) {
     this.address = pathToFileURL(root).href;
-    for (const d of ["objects/blob", "objects/directory", "info", "realisations", "cids", "gcroots", "checkout", "tmp"]) {
-      fs.mkdirSync(path.join(root, d), { recursive: true });
-    }
   }
 
-  static fromAddress(address: string): FileBackend {
-    if (!address.startsWith("file://")) {
-      throw new EkaError("E_STORE_ADDRESS", `'${address}' is not a store address: use memory:, file:///absolute/dir, or a directory path`);
+  /**
+   * Opens the store in `root`. A directory is a store if it holds the marker, or `objects/` and
+   * `info/` (stores made before the marker). A missing or empty directory is created as a store
+   * only with `create`; anything else is refused, naming the directory and what chose it.
+   */
+  static open(root: string, opts: OpenFileStoreOptions = {}): FileBackend {
+    const where = `${root}${chosenByPhrase(opts.chosenBy)}`;
+    const state = storeDirState(root);
+    if (state.kind === "not-dir") {
+      throw new EkaError("E_NOT_A_STORE", `${where} is not a directory, so it cannot be a store; ${fixFor(opts.chosenBy)}`);
     }
-    return new FileBackend(fileURLToPath(address));
+    if (state.kind === "other") {
+      const shown = state.names.slice(0, 3).join(", ") + (state.names.length > 3 ? ", …" : "");
+      throw new EkaError("E_NOT_A_STORE", `${where} is not an eka store: it holds other files (${shown}) and no ${STORE_MARKER} marker; ${fixFor(opts.chosenBy)}, or at a new or empty directory to create one there`);
+    }
+    if ((state.kind === "missing" || state.kind === "empty") && !opts.create) {
+      const what = state.kind === "missing" ? "it does not exist" : "it is an empty directory";
+      throw new EkaError("E_NO_STORE", `there is no store at ${where}: ${what}, and only a command that adds paths (eka build, eka store add, …) creates one; ${fixFor(opts.chosenBy)}, or build or add something there first`);
+    }
+    const b = new FileBackend(root);
+    if (opts.create) b.prepare(state.kind === "store" && state.marked);
+    return b;
+  }
+
+  /** Writes the marker (first, so a concurrent opener sees a store at once) and the layout. */
+  private prepare(marked: boolean): void {
+    if (!marked) {
+      fs.mkdirSync(this.root, { recursive: true });
+      try {
+        fs.writeFileSync(path.join(this.root, STORE_MARKER), MARKER_TEXT, { flag: "wx", mode: 0o444 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+    }
+    for (const d of LAYOUT) this.ensureDir(path.join(this.root, d));
   }
 
   objectPath(kind: ObjectKind, d: Digest): string {
@@ -51,6 +93,7 @@ export class FileBackend implements Backend {
 
   /** A fresh temp file name on the store's file system (so rename is atomic). */
   tempPath(tag = ""): string {
+    this.ensureDir(path.join(this.root, "tmp"));
     return path.join(this.root, "tmp", `${process.pid}-${threadId()}-${Date.now().toString(36)}-${(this.tmpCounter++).toString(36)}${tag}`);
   }
 
@@ -60,7 +103,7 @@ export class FileBackend implements Backend {
     atomicWrite(dest, bytes, { mode, tmp: this.tempPath() });
   }
 
-  private ensureDir(dir: string): void {
+  ensureDir(dir: string): void {
     if (this.madeDirs.has(dir)) return;
     fs.mkdirSync(dir, { recursive: true });
     this.madeDirs.add(dir);
@@ -86,8 +129,8 @@ export class FileBackend implements Backend {
   listObjects(kind: ObjectKind): Digest[] {
     const base = path.join(this.root, "objects", kind);
     const out: Digest[] = [];
-    for (const sub of fs.readdirSync(base)) {
-      for (const name of fs.readdirSync(path.join(base, sub))) if (isDigest(name)) out.push(name);
+    for (const sub of listDir(base)) {
+      for (const name of listDir(path.join(base, sub))) if (isDigest(name)) out.push(name);
     }
     return out;
   }
@@ -112,8 +155,7 @@ export class FileBackend implements Backend {
     fs.rmSync(path.join(this.root, "info", `${basename}.json`), { force: true });
   }
   listPathInfo(): string[] {
-    return fs
-      .readdirSync(path.join(this.root, "info"))
+    return listDir(path.join(this.root, "info"))
       .filter((n) => n.endsWith(".json"))
       .map((n) => n.slice(0, -5));
   }
@@ -159,8 +201,7 @@ export class FileBackend implements Backend {
     return names.filter(isDigest).filter((pid) => this.readRealisation(pid)?.cid === cid);
   }
   listRealisations(): Digest[] {
-    return fs
-      .readdirSync(path.join(this.root, "realisations"))
+    return listDir(path.join(this.root, "realisations"))
       .filter((n) => n.endsWith(".json"))
       .map((n) => n.slice(0, -5))
       .filter(isDigest);
@@ -184,6 +225,52 @@ export class FileBackend implements Backend {
 }
 
 const lockDepth = new Map<string, number>();
+
+/** The names in `dir`, or none if it does not exist (a store opened to read creates nothing). */
+export function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+}
+
+type DirState = { kind: "store"; marked: boolean } | { kind: "missing" } | { kind: "empty" } | { kind: "not-dir" } | { kind: "other"; names: string[] };
+
+function storeDirState(root: string): DirState {
+  if (fs.existsSync(path.join(root, STORE_MARKER))) return { kind: "store", marked: true };
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { kind: "missing" };
+    if (code === "ENOTDIR") return { kind: "not-dir" };
+    throw e;
+  }
+  if (!st.isDirectory()) return { kind: "not-dir" };
+  const isDir = (n: string) => fs.statSync(path.join(root, n), { throwIfNoEntry: false })?.isDirectory() === true;
+  if (isDir("objects") && isDir("info")) return { kind: "store", marked: false };
+  // The root of a fresh file system holds lost+found, and is still empty for this purpose.
+  const names = fs.readdirSync(root).filter((n) => n !== "lost+found").sort();
+  return names.length === 0 ? { kind: "empty" } : { kind: "other", names };
+}
+
+/** How errors say what chose a store: `--store`, `EKA_STORE`, `XDG_DATA_HOME` or `default`. */
+export function chosenByPhrase(chosenBy: string | undefined): string {
+  if (!chosenBy) return "";
+  if (chosenBy === "default" || chosenBy === "XDG_DATA_HOME") {
+    return ` (the default store${chosenBy === "XDG_DATA_HOME" ? " under $XDG_DATA_HOME" : ""}, as neither --store nor EKA_STORE is set)`;
+  }
+  return ` (given by ${chosenBy})`;
+}
+
+function fixFor(chosenBy: string | undefined): string {
+  if (!chosenBy) return "open a store directory instead";
+  if (chosenBy === "default" || chosenBy === "XDG_DATA_HOME") return "pass --store or set EKA_STORE to use a store elsewhere";
+  return `point ${chosenBy} at a store`;
+}
 
 /**
  * The store's lock file (util/host.node.ts's rule: O_EXCL, "<pid> <thread>", a dead holder's lock

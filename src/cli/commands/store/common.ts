@@ -2,7 +2,7 @@
 // and how they read store path arguments and write output.
 import * as fs from "node:fs";
 import { EkaError } from "../../../errors.ts";
-import { defaultStoreAddress, openStore, parseStorePath, publicKeyOf, splitStorePath, type Store } from "../../../store/index.node.ts";
+import { chooseStore, openStore, parseStorePath, publicKeyOf, splitStorePath, type Store } from "../../../store/index.node.ts";
 import { parseCommand, UsageError, type Command, type Grammar, type Options, type Parsed } from "../../args.ts";
 
 export interface StoreSubcommand<O extends Options> {
@@ -16,11 +16,13 @@ export interface StoreSubcommand<O extends Options> {
   /** The options' help lines, `[flag, what]`; --store and --help are added. */
   flags: [string, string][];
   args?: Grammar<O>["args"];
+  /** It adds paths, so it may create the store (in a missing or empty directory); others never do. */
+  creates?: boolean;
   run(a: Parsed<O>, ctx: StoreContext): Promise<number>;
 }
 
 export interface StoreContext {
-  /** Opens the store (once; `run` closes it afterwards). */
+  /** Opens the store (once; `run` closes it afterwards); only a `creates` subcommand makes one. */
   open(): Promise<Store>;
   /** A usage error of this subcommand (exit 2, with a pointer to its --help). */
   usage(message: string): UsageError;
@@ -47,10 +49,10 @@ export function storeCommand<const O extends Options>(s: StoreSubcommand<O>): St
     help,
     run: async (argv) => {
       const a = parseCommand({ command, help, options: { ...s.options, ...STORE_OPTION }, ...(s.args ? { args: s.args } : {}) }, argv);
-      const address = (a.values as { store?: string }).store ?? defaultStoreAddress();
       let store: Store | undefined;
+      const open = async () => (store ??= await openStore(chooseStore((a.values as { store?: string }).store), { create: !!s.creates }));
       try {
-        return await s.run(a as Parsed<O>, { open: async () => (store ??= await openStore(address)), usage: (m) => new UsageError(command, m) });
+        return await s.run(a as Parsed<O>, { open, usage: (m) => new UsageError(command, m) });
       } finally {
         store?.close();
       }

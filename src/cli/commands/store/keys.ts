@@ -98,6 +98,7 @@ export const cache = storeCommand({
 
 export const substitute = storeCommand({
   usage: "substitute --from DIR|URL [--trusted-key NAME:BASE64]… [--json] STOREPATH…",
+  creates: true,
   summary: "Import paths and their references from a Nix binary cache: a directory 'nix copy --to file://DIR' made, or an http(s):// cache; NARs uncompressed or xz.",
   details: "Prints each path imported.",
   options: { from: { type: "string" }, "trusted-key": { type: "string", multiple: true }, json: { type: "boolean" } },

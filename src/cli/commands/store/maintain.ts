@@ -1,5 +1,5 @@
 // Node-only: `eka store verify|repair|gc` — check the store, mend it, and collect its garbage.
-import { checkoutsOf, collectGarbage, fileBackendOf, gcStore, repairStore, unrepaired, verifyStore } from "../../../store/index.node.ts";
+import { checkoutsOf, collectGarbage, fileBackendOf, gcStore, repairStore, unrepaired, verifyStore, type FullGcResult, type GcResult } from "../../../store/index.node.ts";
 import { out, storeCommand, storePathArg } from "./common.ts";
 
 export const verify = storeCommand({
@@ -66,7 +66,8 @@ export const repair = storeCommand({
 export const gc = storeCommand({
   usage: "gc [--dry-run] [--json]",
   summary: "Delete every path not reachable from a gc root (e.g. a live 'result' link); reports what is freed.",
-  details: "The roots are the result links 'eka build -o PATH' made; a link that was removed or now points elsewhere keeps nothing.",
+  details:
+    "The roots are the result links 'eka build -o PATH' made (a link that was removed or now points elsewhere keeps nothing) and what running builds and runs use. Leftovers of writers that were killed are removed from the store's tmp/.",
   options: { "dry-run": { type: "boolean" }, json: { type: "boolean" } },
   flags: [
     ["--dry-run", "say what would be deleted; delete nothing"],
@@ -75,11 +76,13 @@ export const gc = storeCommand({
   run: async (a, { open }) => {
     const store = await open();
     const dryRun = !!a.values["dry-run"];
-    const r = fileBackendOf(store.backend) ? gcStore(store, { dryRun }) : collectGarbage(store, [], { dryRun });
+    const r: GcResult & Partial<FullGcResult> = fileBackendOf(store.backend) ? gcStore(store, { dryRun }) : collectGarbage(store, [], { dryRun });
     if (a.values.json) out(JSON.stringify(r, null, 2));
     else {
       for (const p of r.deadPaths) out(`${dryRun ? "would delete" : "deleted"} ${p}`);
       out(`${dryRun ? "would free" : "freed"} ${r.freedBytes} bytes (${r.deadPaths.length} paths, ${r.deletedObjects} objects); ${r.livePaths} live paths kept`);
+      if (r.tempRoots) out(`${r.tempRoots} of the live paths are in use by running builds or runs`);
+      if (r.removedTemp) out(`${dryRun ? "would remove" : "removed"} ${r.removedTemp} leftovers of stopped writers from tmp/ (${r.removedTempBytes} bytes)`);
     }
     return 0;
   },

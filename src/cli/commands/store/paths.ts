@@ -7,6 +7,7 @@ import { notInStore, out, outPaths, storeCommand, storePathArg, viewOf, write } 
 
 export const add = storeCommand({
   usage: "add PATH [--name NAME] [--json]",
+  creates: true,
   summary: "Add a file or directory; prints its store path.",
   details: "The path is named after PATH's last component (characters a store path cannot hold become '-').",
   options: { name: { type: "string" }, json: { type: "boolean" } },

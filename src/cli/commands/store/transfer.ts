@@ -48,6 +48,7 @@ export const exportCommand = storeCommand({
 
 export const importCommand = storeCommand({
   usage: "import [--trusted-key NAME:BASE64]… [--json] < FILE",
+  creates: true,
   summary: "Import paths written by 'eka store export'; with --trusted-key every path must be signed by one.",
   details: "Prints the imported store paths. A bad export stops the import at the first bad path.",
   options: { "trusted-key": { type: "string", multiple: true }, json: { type: "boolean" } },
