@@ -46,6 +46,10 @@ describe("gc and builds under SIGKILL", () => {
   it("kill -9 of `eka build` and of `eka store gc` at random points: the store verifies after every round and builds the same bytes", async () => {
     const want = built(await run(path.join(tmp, "undisturbed"), BUILD));
     const store = path.join(tmp, "store");
+    // The store exists before the first kill: a build killed before it made one would leave
+    // nothing for a reader to verify (and a reader rightly refuses a missing store).
+    fs.writeFileSync(path.join(tmp, "first.txt"), "first\n");
+    expect((await run(store, ["store", "add", path.join(tmp, "first.txt")])).status).toBe(0);
     const deadline = Date.now() + 60_000;
     let kills = 0;
     for (let round = 0; round < 5 && Date.now() < deadline; round++) {
