@@ -42,7 +42,11 @@ describe("eka store CLI", () => {
     const p = eka(["--store", a, "add", src]).stdout.trim();
     expect(eka(["ls", "--store", a]).stdout.trim()).toBe(p);
     expect(eka(["ls", "--store", `file://${a}`]).stdout.trim()).toBe(p);
-    expect(eka(["ls"]).stdout.trim()).toBe("");
+    // EKA_STORE (tmp/store) is another store, which has nothing yet: a reader says so and makes none.
+    const other = eka(["ls"]);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/E_NO_STORE.*given by EKA_STORE/);
+    expect(fs.existsSync(path.join(tmp, "store"))).toBe(false);
     expect(eka(["ls"], { EKA_STORE: a }).stdout.trim()).toBe(p);
     expect(eka(["cat", p]).status).toBe(1);
     expect(eka(["cat", p, "--store", a]).stdout).toBe("x\n");
