@@ -7,6 +7,8 @@ import * as fs from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
+import { EkaError } from "../errors.ts";
+import { hostIoError } from "./io-errors.ts";
 
 // node:worker_threads on first use: loading it cost a no-op `eka build` (which writes nothing)
 // more than a millisecond.
@@ -73,6 +75,41 @@ export function readTextOrNull(file: string): string | null {
   } catch (e) {
     if (isNotFound(e)) return null;
     throw e;
+  }
+}
+
+/**
+ * `mkdir -p` that fails at once with a coded error naming the part it could not create. Node's
+ * `mkdirSync(dir, { recursive: true })` loops forever where mkdir answers ENOENT for an existing
+ * parent (/proc), and reports ENOENT rather than EROFS on a read-only file system.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; ) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(d);
+    } catch (e) {
+      // ENOTDIR: a file further up, which the walk reaches and names.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw hostIoError(e, { path: d }) ?? e;
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new EkaError("E_NOT_DIRECTORY", `${d} is a file where a directory is expected; move that file away or choose another path`);
+      break;
+    }
+    missing.push(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST" && fs.statSync(d).isDirectory()) continue;
+      throw hostIoError(e, { path: d }) ?? e;
+    }
   }
 }
 

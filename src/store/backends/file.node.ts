@@ -17,7 +17,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { EkaError } from "../../errors.ts";
-import { atomicWrite, isNotFound, lockSync, readTextOrNull, threadId, type Release } from "../../util/host.node.ts";
+import { atomicWrite, isNotFound, lockSync, makeDirs, readTextOrNull, threadId, type Release } from "../../util/host.node.ts";
+import { withHostIo } from "../../util/io-errors.ts";
 import type { Backend, ObjectKind } from "../backend.ts";
 import { isDigest, parseDigest, type Digest } from "../digest.ts";
 import { parseStorePath } from "../store-path.ts";
@@ -34,7 +35,7 @@ export class FileBackend implements Backend {
   constructor(readonly root: string) {
     this.address = pathToFileURL(root).href;
     for (const d of ["objects/blob", "objects/directory", "info", "realisations", "cids", "gcroots", "checkout", "tmp"]) {
-      fs.mkdirSync(path.join(root, d), { recursive: true });
+      makeDirs(path.join(root, d));
     }
   }
 
@@ -54,15 +55,20 @@ export class FileBackend implements Backend {
     return path.join(this.root, "tmp", `${process.pid}-${threadId()}-${Date.now().toString(36)}-${(this.tmpCounter++).toString(36)}${tag}`);
   }
 
-  /** Writes bytes to `dest` atomically: a temp file, then rename. */
+  /**
+   * Writes bytes to `dest` atomically: a temp file, then rename. A full disk or a read-only store
+   * is a coded error naming the store (the temp file is removed, so the store is as it was).
+   */
   atomicWrite(dest: string, bytes: Uint8Array | string, mode = 0o444): void {
-    this.ensureDir(path.dirname(dest));
-    atomicWrite(dest, bytes, { mode, tmp: this.tempPath() });
+    withHostIo({ path: dest, doing: `writing to the store ${this.root}`, fix: { E_PERMISSION: "make the store writable for this user, or use another store (--store, EKA_STORE)" } }, () => {
+      this.ensureDir(path.dirname(dest));
+      atomicWrite(dest, bytes, { mode, tmp: this.tempPath() });
+    });
   }
 
   private ensureDir(dir: string): void {
     if (this.madeDirs.has(dir)) return;
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     this.madeDirs.add(dir);
   }
 
