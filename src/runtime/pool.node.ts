@@ -97,9 +97,13 @@ interface Slot {
 
 interface Pending {
   job: PoolJob;
+  signal?: AbortSignal;
   resolve: (r: PoolResult) => void;
   reject: (e: unknown) => void;
 }
+
+/** How `run` ends a job its signal aborted: at once, not when the command would have finished. */
+const aborted = (job: PoolJob) => new EkaError("E_ABORTED", `aborted: '${job.args[0] ?? "job"}' was stopped`);
 
 /**
  * V8 flags eka sets before compiling modules that run clang (the seed and the tools it builds),
@@ -143,10 +147,28 @@ export class WorkerPool {
     return (await compileModule(bytes)).key;
   }
 
-  run(job: PoolJob): Promise<PoolResult> {
+  /**
+   * Runs `job` on a free worker. An aborted `signal` fails it with E_ABORTED at once: a queued job
+   * leaves the queue, a running one's worker is terminated (a fresh one takes its slot).
+   */
+  run(job: PoolJob, opts: { signal?: AbortSignal } = {}): Promise<PoolResult> {
     if (this.closed) return Promise.reject(new EkaError("E_POOL_CLOSED", "the worker pool is closed; create a new WorkerPool"));
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(aborted(job));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      const p: Pending = { job, resolve, reject, ...(signal ? { signal } : {}) };
+      this.queue.push(p);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const i = this.queue.indexOf(p);
+          if (i >= 0) {
+            this.queue.splice(i, 1);
+            reject(aborted(job));
+          }
+        },
+        { once: true },
+      );
       this.pump();
     });
   }
@@ -202,12 +224,22 @@ export class WorkerPool {
       p.reject(e);
       return;
     }
+    if (p.signal?.aborted) {
+      p.reject(aborted(job));
+      return;
+    }
     const id = nextId++;
     await new Promise<void>((done) => {
       const w = slot.worker;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = (): void => {
+        finish();
+        this.replace(slot);
+        p.reject(aborted(job));
+      };
       const finish = (): void => {
         if (timer) clearTimeout(timer);
+        p.signal?.removeEventListener("abort", onAbort);
         w.off("message", onMessage);
         w.off("error", onError);
         w.off("exit", onExit);
@@ -233,6 +265,7 @@ export class WorkerPool {
       w.on("message", onMessage);
       w.on("error", onError);
       w.on("exit", onExit);
+      p.signal?.addEventListener("abort", onAbort, { once: true });
       w.ref();
       if (job.timeoutMs !== undefined) {
         timer = setTimeout(() => {
