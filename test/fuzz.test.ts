@@ -183,6 +183,19 @@ describe("fuzz: the parsers of untrusted bytes", () => {
     expectStoreVerifies(fileStore);
   });
 
+  it("NAR: directories nested past any file system's depth are refused, not a stack overflow", async () => {
+    const str = (t: string) => {
+      const b = utf8.encode(t);
+      const out = new Uint8Array(8 + Math.ceil(b.length / 8) * 8);
+      new DataView(out.buffer).setBigUint64(0, BigInt(b.length), true);
+      out.set(b, 8);
+      return out;
+    };
+    const level = ["(", "type", "directory", "entry", "(", "name", "d", "node"].map(str);
+    const parts = [str("nix-archive-1"), ...Array.from({ length: 5000 }, () => level).flat(), ...["(", "type", "directory", ")"].map(str), ...Array.from({ length: 10000 }, () => str(")"))];
+    await expect(importNar(await openStore("memory:"), parts, { storePath: "/nix/store/0000000000000000000000000000000a-deep" })).rejects.toMatchObject({ code: "E_BAD_NAR", message: expect.stringMatching(/nested deeper than 2048 levels/) });
+  });
+
   it("the export format: into a memory store", async () => {
     const src = await openStore("memory:");
     const lib = src.ingest(sampleTree(), "", { storePath: "/nix/store/0000000000000000000000000000000c-lib", references: [] });
