@@ -76,8 +76,9 @@ function describe(e: Errno, p: string): [ErrorCode, string, string] {
     case "ELOOP":
       return ["E_HOST_IO", `${p} goes through too many levels of symbolic links`, "fix the symlink loop"];
     case "ENOENT":
-      // mkdir in an existing directory whose file system holds no new entries (/proc, /sys).
-      if (e.syscall === "mkdir") return ["E_PERMISSION", `cannot create ${p}: its file system does not allow new directories there`, "choose a path on an ordinary file system"];
+      // mkdir in an existing directory whose file system takes no new entries (/proc), or Node's
+      // recursive mkdir on a read-only one, which reports ENOENT for EROFS.
+      if (e.syscall === "mkdir") return ["E_PERMISSION", `cannot create ${p}: the file system refuses new directories there (read-only, or virtual such as /proc)`, "choose a directory on a writable file system"];
       return ["E_NOT_FOUND", `${p} does not exist`, "check the path"];
     case "EMFILE":
     case "ENFILE":

@@ -74,7 +74,7 @@ describe("eka init where nothing can be created", () => {
   it("fails at once, naming the path (no loop on /proc, no stack)", () => {
     fs.writeFileSync(path.join(tmp, "a-file"), "");
     const proc = eka(["init", "/proc/eka-init-test"], { timeout: 10_000 });
-    expectCoded(proc, "E_PERMISSION", "/proc/eka-init-test", /does not allow/);
+    expectCoded(proc, "E_PERMISSION", "/proc/eka-init-test", /refuses new directories/);
     expect(proc.ms).toBeLessThan(5000);
     expectCoded(eka(["init", path.join(tmp, "a-file", "x")]), "E_NOT_DIRECTORY", `${path.join(tmp, "a-file")} is a file where a directory is expected`, /move that file away/);
   });
@@ -122,6 +122,7 @@ describe("the store's directory", () => {
     expect(eka(["store", "add", "ok.txt"], { store }).status).toBe(0);
     expect(spawnSync("mount", ["-o", "remount,ro", dir]).status).toBe(0);
     expectCoded(eka(["store", "add", "f.txt"], { store }), "E_PERMISSION", /read-only file system/, store);
+    expectCoded(eka(["build", atom(path.join(tmp, "ro-build")), "--no-progress"], { store }), "E_PERMISSION", store, /read-only/);
     expect(spawnSync("mount", ["-o", "remount,rw", dir]).status).toBe(0);
     expectVerified(store);
   });
