@@ -26,9 +26,9 @@ function slowAtom(dir: string, functions: number): string {
   return dir;
 }
 
-it("the first Ctrl-C stops a running compile at once, exits 130 and leaves no lock; a rebuild works", async () => {
-  const dir = slowAtom(path.join(tmp, "slow"), 500);
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/eka.js"), "build", dir], { env, stdio: ["ignore", "pipe", "pipe"] });
+/** Starts `eka build dir`; once its compile step runs (plus `afterMs`), sends SIGINT `times` times. */
+async function interrupt(dir: string, storeDir: string, times: number, afterMs: number): Promise<{ status: number | null; stderr: string; sentAt: number; stoppedInMs: number }> {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/eka.js"), "build", dir], { env: { ...env, EKA_STORE: storeDir }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   let sentAt = 0;
   child.stderr.on("data", (d: Buffer) => {
@@ -38,12 +38,17 @@ it("the first Ctrl-C stops a running compile at once, exits 130 and leaves no lo
       sentAt = -1;
       setTimeout(() => {
         sentAt = Date.now();
-        child.kill("SIGINT");
-      }, 1000);
+        for (let i = 0; i < times; i++) setTimeout(() => child.kill("SIGINT"), i * 20);
+      }, afterMs);
     }
   });
   const status = await new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const stoppedInMs = Date.now() - sentAt;
+  return { status, stderr, sentAt, stoppedInMs: Date.now() - sentAt };
+}
+
+it("the first Ctrl-C stops a running compile at once, exits 130 and leaves no lock; a rebuild works", async () => {
+  const dir = slowAtom(path.join(tmp, "slow"), 500);
+  const { status, stderr, sentAt, stoppedInMs } = await interrupt(dir, store, 1, 1000);
   expect(sentAt, `the build never reached its compile step:\n${stderr}`).toBeGreaterThan(0);
   expect(stderr).toMatch(/eka: stopping…/);
   expect(stderr).toMatch(/eka: error\[E_ABORTED\]/);
@@ -61,5 +66,16 @@ it("the first Ctrl-C stops a running compile at once, exits 130 and leaves no lo
   expect(again.status).toBe(0);
   expect(again.stdout).toMatch(/-slow-0\.1\.0\n$/);
   const verify = spawnSync(process.execPath, [path.join(ROOT, "bin/eka.js"), "store", "verify"], { env, encoding: "utf8" });
+  expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+}, 120_000);
+
+it("a second Ctrl-C quits at once; the store still verifies", async () => {
+  const other = path.join(tmp, "store2");
+  const r = await interrupt(slowAtom(path.join(tmp, "slow2"), 500), other, 2, 500);
+  expect(r.sentAt, `the build never reached its compile step:\n${r.stderr}`).toBeGreaterThan(0);
+  expect(r.stderr).toMatch(/eka: stopping…/);
+  expect(r.status).toBe(130);
+  expect(r.stoppedInMs).toBeLessThan(3000);
+  const verify = spawnSync(process.execPath, [path.join(ROOT, "bin/eka.js"), "store", "verify"], { env: { ...env, EKA_STORE: other }, encoding: "utf8" });
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
 }, 120_000);
