@@ -196,3 +196,48 @@ describe("url sources", () => {
     expectCoded(eka(["build", "nxdomain", "--no-progress"]), "E_FETCH", "no-such-host.invalid", /DNS/);
   });
 });
+
+describe("the mapping itself (errnos a test cannot provoke)", () => {
+  const errno = (code: string, syscall: string, p: string) => Object.assign(new Error(`${code}: ${syscall} '${p}'`), { code, syscall, path: p, errno: -1 });
+
+  it("reportError prints each as one coded line naming the path, exit 1, no stack", async () => {
+    const { reportError } = await import("../../src/cli/main.ts");
+    const cases: [string, string, RegExp][] = [
+      ["ENOSPC", "E_DISK_FULL", /no space left/],
+      ["EDQUOT", "E_DISK_FULL", /no space left/],
+      ["EACCES", "E_PERMISSION", /permission denied/],
+      ["EROFS", "E_PERMISSION", /read-only file system/],
+      ["ENOTDIR", "E_NOT_DIRECTORY", /a file where a directory is expected/],
+      ["EISDIR", "E_NOT_FILE", /a directory where a file is expected/],
+      ["ENAMETOOLONG", "E_NAME_TOO_LONG", /too long/],
+      ["EMFILE", "E_HOST_IO", /too many open files.*ulimit -n/],
+      ["EIO", "E_HOST_IO", /write on \/x\/y failed: EIO/],
+    ];
+    for (const [code, want, words] of cases) {
+      let out = "";
+      const write = process.stderr.write;
+      process.stderr.write = ((s: string) => ((out += s), true)) as typeof process.stderr.write;
+      let status: number;
+      try {
+        status = reportError(errno(code, "write", "/x/y"));
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(status, code).toBe(1);
+      expect(out, code).toMatch(new RegExp(`^eka: error\\[${want}\\]: .*\\/x\\/y.*\\n$`));
+      expect(out, code).toMatch(words);
+      expect(out.split("\n")).toHaveLength(2);
+    }
+  });
+
+  it("a failed fetch says why from its cause: refused, DNS, timeout", async () => {
+    const { fetchFailureReason } = await import("../../src/util/io-errors.ts");
+    const failed = (code: string) => new TypeError("fetch failed", { cause: Object.assign(new Error("x"), { code }) });
+    expect(fetchFailureReason(failed("ECONNREFUSED"))).toMatch(/refused/);
+    expect(fetchFailureReason(failed("ENOTFOUND"))).toMatch(/DNS/);
+    expect(fetchFailureReason(failed("EAI_AGAIN"))).toMatch(/DNS/);
+    expect(fetchFailureReason(failed("UND_ERR_CONNECT_TIMEOUT"))).toMatch(/timed out/);
+    expect(fetchFailureReason(new TypeError("fetch failed", { cause: new AggregateError([Object.assign(new Error("x"), { code: "ETIMEDOUT" })]) }))).toMatch(/timed out/);
+    expect(fetchFailureReason(new DOMException("The operation timed out.", "TimeoutError"))).toMatch(/timeout/);
+  });
+});
