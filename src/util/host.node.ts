@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
 import { EkaError } from "../errors.ts";
-import { hostIoError } from "./io-errors.ts";
+import { hostIoError, type HostIoContext } from "./io-errors.ts";
 
 // node:worker_threads on first use: loading it cost a no-op `eka build` (which writes nothing)
 // more than a millisecond.
@@ -50,16 +50,18 @@ export function tempNameFor(file: string): string {
 
 /**
  * Writes `data` to `file` so that a reader, or a crash, never sees half of it: into `tmp` (default
- * tempNameFor(file); it must be on the same file system), then renamed over `file`.
+ * tempNameFor(file); it must be on the same file system), then renamed over `file`. What the host
+ * refuses (a full disk, a read-only directory) is the coded error naming `file`, not the temp
+ * name; `io` adds what the caller was doing and its fixes.
  */
-export function atomicWrite(file: string, data: string | Uint8Array, opts: { mode?: number; tmp?: string } = {}): void {
+export function atomicWrite(file: string, data: string | Uint8Array, opts: { mode?: number; tmp?: string; io?: HostIoContext } = {}): void {
   const tmp = opts.tmp ?? tempNameFor(file);
   try {
     fs.writeFileSync(tmp, data, opts.mode === undefined ? {} : { mode: opts.mode });
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw hostIoError(e, { ...opts.io, path: file }) ?? e;
   }
 }
 
@@ -83,7 +85,7 @@ export function readTextOrNull(file: string): string | null {
  * `mkdirSync(dir, { recursive: true })` loops forever where mkdir answers ENOENT for an existing
  * parent (/proc), and reports ENOENT rather than EROFS on a read-only file system.
  */
-export function makeDirs(dir: string): void {
+export function makeDirs(dir: string, io: HostIoContext = {}): void {
   const missing: string[] = [];
   for (let d = path.resolve(dir); ; ) {
     let st: fs.Stats | undefined;
@@ -92,7 +94,7 @@ export function makeDirs(dir: string): void {
     } catch (e) {
       // ENOTDIR: a file further up, which the walk reaches and names.
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") throw hostIoError(e, { path: d }) ?? e;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw hostIoError(e, { ...io, path: d }) ?? e;
     }
     if (st) {
       if (!st.isDirectory()) throw new EkaError("E_NOT_DIRECTORY", `${d} is a file where a directory is expected; move that file away or choose another path`);
@@ -108,7 +110,7 @@ export function makeDirs(dir: string): void {
       fs.mkdirSync(d);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EEXIST" && fs.statSync(d).isDirectory()) continue;
-      throw hostIoError(e, { path: d }) ?? e;
+      throw hostIoError(e, { ...io, path: d }) ?? e;
     }
   }
 }

@@ -25,7 +25,7 @@ export function isHostIoError(e: unknown): e is Errno {
 }
 
 export interface HostIoContext {
-  /** The path to name when the error names none (fd-based writes) or a more telling one. */
+  /** The path to name instead of the error's (a temp file's final name), or where it names none. */
   path?: string;
   /** What eka was doing, e.g. "writing to the store /s" (shown after the path). */
   doing?: string;
@@ -39,7 +39,7 @@ export interface HostIoContext {
  */
 export function hostIoError(e: unknown, ctx: HostIoContext = {}): EkaError | null {
   if (!isHostIoError(e)) return null;
-  const p = e.path ?? ctx.path ?? "(unknown path)";
+  const p = ctx.path ?? e.path ?? "(unknown path)";
   const where = ctx.doing ? ` (${ctx.doing})` : "";
   const [code, what, usualFix] = describe(e, p);
   return new EkaError(code, `${what}${where}; ${ctx.fix?.[code] ?? usualFix}`, { errno: e.code, ...(e.syscall ? { syscall: e.syscall } : {}), path: p });

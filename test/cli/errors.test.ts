@@ -168,6 +168,15 @@ describe("source trees", () => {
     expectCoded(eka(["store", "add", deep], { store: path.join(tmp, "deep-store") }), "E_NAME_TOO_LONG", /nested too deep/);
   });
 
+  it(`a read-only atom directory whose atom.lock must be written names atom.lock, not a temp file${skipMount}`, (ctx) => {
+    if (!canMount) return ctx.skip();
+    const dir = path.join(tmp, "ro-atom");
+    tmpfs(dir, "256k");
+    const a = atom(path.join(dir, "a"));
+    expect(spawnSync("mount", ["-o", "remount,ro", dir]).status).toBe(0);
+    expectCoded(eka(["build", a, "--no-progress"], { store: path.join(tmp, "ro-atom-store") }), "E_PERMISSION", new RegExp(`${path.join(a, "atom.lock")} is on a read-only file system`));
+  });
+
   it.skipIf(!isRoot)("an atom directory this user may not read is E_PERMISSION naming the file", () => {
     const dir = atom(path.join(tmp, "secret"));
     fs.chmodSync(path.join(dir, "src", "main.c"), 0o600);

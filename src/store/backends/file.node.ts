@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { EkaError } from "../../errors.ts";
 import { atomicWrite, isNotFound, lockSync, makeDirs, readTextOrNull, threadId, type Release } from "../../util/host.node.ts";
-import { withHostIo } from "../../util/io-errors.ts";
+import type { HostIoContext } from "../../util/io-errors.ts";
 import type { Backend, ObjectKind } from "../backend.ts";
 import { isDigest, parseDigest, type Digest } from "../digest.ts";
 import { parseStorePath } from "../store-path.ts";
@@ -60,15 +60,14 @@ export class FileBackend implements Backend {
    * is a coded error naming the store (the temp file is removed, so the store is as it was).
    */
   atomicWrite(dest: string, bytes: Uint8Array | string, mode = 0o444): void {
-    withHostIo({ path: dest, doing: `writing to the store ${this.root}`, fix: { E_PERMISSION: "make the store writable for this user, or use another store (--store, EKA_STORE)" } }, () => {
-      this.ensureDir(path.dirname(dest));
-      atomicWrite(dest, bytes, { mode, tmp: this.tempPath() });
-    });
+    const io = { doing: `writing to the store ${this.root}`, fix: { E_PERMISSION: "make the store writable for this user, or use another store (--store, EKA_STORE)" } };
+    this.ensureDir(path.dirname(dest), io);
+    atomicWrite(dest, bytes, { mode, tmp: this.tempPath(), io });
   }
 
-  private ensureDir(dir: string): void {
+  private ensureDir(dir: string, io: HostIoContext): void {
     if (this.madeDirs.has(dir)) return;
-    makeDirs(dir);
+    makeDirs(dir, io);
     this.madeDirs.add(dir);
   }
 
