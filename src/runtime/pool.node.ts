@@ -98,6 +98,8 @@ interface Slot {
 interface Pending {
   job: PoolJob;
   signal?: AbortSignal;
+  /** Stops watching the signal for the queued job (it left the queue). */
+  unwatchQueued?: () => void;
   resolve: (r: PoolResult) => void;
   reject: (e: unknown) => void;
 }
@@ -156,19 +158,16 @@ export class WorkerPool {
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(aborted(job));
     return new Promise((resolve, reject) => {
-      const p: Pending = { job, resolve, reject, ...(signal ? { signal } : {}) };
-      this.queue.push(p);
-      signal?.addEventListener(
-        "abort",
-        () => {
+      const p: Pending = { job, resolve, reject };
+      if (signal) {
+        p.signal = signal;
+        p.unwatchQueued = watchAbort(signal, () => {
           const i = this.queue.indexOf(p);
-          if (i >= 0) {
-            this.queue.splice(i, 1);
-            reject(aborted(job));
-          }
-        },
-        { once: true },
-      );
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(aborted(job));
+        });
+      }
+      this.queue.push(p);
       this.pump();
     });
   }
@@ -186,6 +185,7 @@ export class WorkerPool {
       if (!slot && this.slots.length < this.size) slot = this.spawn();
       if (!slot) return;
       const p = this.queue.shift() as Pending;
+      p.unwatchQueued?.();
       const s = slot;
       s.busy = true;
       this.stats.jobs++;
@@ -232,14 +232,10 @@ export class WorkerPool {
     await new Promise<void>((done) => {
       const w = slot.worker;
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = (): void => {
-        finish();
-        this.replace(slot);
-        p.reject(aborted(job));
-      };
+      let unwatch: (() => void) | undefined;
       const finish = (): void => {
         if (timer) clearTimeout(timer);
-        p.signal?.removeEventListener("abort", onAbort);
+        unwatch?.();
         w.off("message", onMessage);
         w.off("error", onError);
         w.off("exit", onExit);
@@ -265,7 +261,13 @@ export class WorkerPool {
       w.on("message", onMessage);
       w.on("error", onError);
       w.on("exit", onExit);
-      p.signal?.addEventListener("abort", onAbort, { once: true });
+      if (p.signal) {
+        unwatch = watchAbort(p.signal, () => {
+          finish();
+          this.replace(slot);
+          p.reject(aborted(job));
+        });
+      }
       w.ref();
       if (job.timeoutMs !== undefined) {
         timer = setTimeout(() => {
@@ -285,6 +287,25 @@ export class WorkerPool {
       w.postMessage({ type: "job", id, job });
     });
   }
+}
+
+const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `fn` when `signal` aborts; returns what stops watching. One listener per signal however
+ * many jobs share it (every job of a build does), so a wide pool trips no listener-leak warning.
+ */
+function watchAbort(signal: AbortSignal, fn: () => void): () => void {
+  let watchers = abortWatchers.get(signal);
+  if (!watchers) {
+    const set = new Set<() => void>();
+    watchers = set;
+    abortWatchers.set(signal, set);
+    signal.addEventListener("abort", () => [...set].forEach((f) => f()), { once: true });
+  }
+  const set = watchers;
+  set.add(fn);
+  return () => set.delete(fn);
 }
 
 type WorkerReply =
