@@ -61,7 +61,9 @@ export function atomicWrite(file: string, data: string | Uint8Array, opts: { mod
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw hostIoError(e, { ...opts.io, path: file }) ?? e;
+    // A refused temp file is a refused `file` (same directory); a missing one is a missing directory.
+    const named = (e as NodeJS.ErrnoException).path === tmp && !isNotFound(e) ? { path: file } : {};
+    throw hostIoError(e, { ...opts.io, ...named }) ?? e;
   }
 }
 
