@@ -4,6 +4,13 @@
  * test/errors.test.ts keeps this list, the codes src/ uses and the docs the same.
  */
 export const ERROR_CODES = [
+  // util/: the machine's file systems (util/io-errors.ts maps their errno codes)
+  "E_DISK_FULL",
+  "E_PERMISSION",
+  "E_NAME_TOO_LONG",
+  "E_FILE_TOO_LARGE",
+  "E_BAD_FILE_NAME",
+  "E_HOST_IO",
   // runtime/: running WebAssembly and the worker pool
   "E_WASM_COMPILE",
   "E_WASM_IMPORT",

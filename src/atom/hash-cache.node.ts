@@ -7,6 +7,7 @@
  */
 import { lstatSync, readdirSync, readFileSync, statSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
+import { checkUtf8Names } from "../store/host-tree.node.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 
 export const HASH_CACHE_FILE = "path-hashes.json";
@@ -52,7 +53,9 @@ export function scanPath(abs: string): Scan {
     entries.push({ rel: "", type: "file", st: root });
   } else {
     const walk = (rel: string) => {
-      for (const d of readdirSync(join(abs, rel), { withFileTypes: true })) {
+      const dirents = readdirSync(join(abs, rel), { withFileTypes: true });
+      checkUtf8Names(join(abs, rel), dirents.map((d) => d.name));
+      for (const d of dirents) {
         const r = rel === "" ? d.name : `${rel}/${d.name}`;
         const type = d.isDirectory() ? "dir" : d.isSymbolicLink() ? "symlink" : d.isFile() ? "file" : undefined;
         if (!type) continue;

@@ -49,6 +49,9 @@ export function emptyLock(): Lock {
 const SOURCE_ORDER = ["kind", "url", "ref", "path", "rev", "hash"] as const;
 const DEP_ORDER = ["kind", "id", "version", "url", "path", "range", "tag", "rev", "hash"] as const;
 
+/** A TOML value as text; String() throws on smol-toml's tables, which have no prototype. */
+const shown = (v: unknown): string => (typeof v !== "object" || v === null ? String(v) : Array.isArray(v) ? "an array" : "a table");
+
 export function parseLock(text: string, file = LOCK_FILE): Lock {
   let doc: Record<string, unknown>;
   try {
@@ -57,7 +60,7 @@ export function parseLock(text: string, file = LOCK_FILE): Lock {
     if (e instanceof TomlError) throw new EkaError("E_LOCK", `${file}:${e.line}:${e.column}: not valid TOML; delete ${file} and run 'eka resolve' to write a fresh one`);
     throw e;
   }
-  if (doc.version !== LOCK_VERSION) throw new EkaError("E_LOCK", `${file}: lock version ${String(doc.version)} is not ${LOCK_VERSION}; run 'eka resolve' to rewrite it`);
+  if (doc.version !== LOCK_VERSION) throw new EkaError("E_LOCK", `${file}: lock version ${shown(doc.version)} is not ${LOCK_VERSION}; run 'eka resolve' to rewrite it`);
   const lock = emptyLock();
   const tables = (k: "srcs" | "pins" | "deps") => {
     const t = doc[k];
@@ -67,12 +70,12 @@ export function parseLock(text: string, file = LOCK_FILE): Lock {
   };
   for (const k of ["srcs", "pins"] as const) {
     for (const [name, e] of Object.entries(tables(k))) {
-      if (typeof e.hash !== "string" || !["url", "git", "path"].includes(String(e.kind))) throw new EkaError("E_LOCK", `${file}: [${k}.${name}] lacks kind or hash; run 'eka resolve'`);
+      if (typeof e.hash !== "string" || !["url", "git", "path"].includes(shown(e.kind))) throw new EkaError("E_LOCK", `${file}: [${k}.${name}] lacks kind or hash; run 'eka resolve'`);
       lock[k][name] = pick(e, SOURCE_ORDER) as unknown as LockedSource;
     }
   }
   for (const [name, e] of Object.entries(tables("deps"))) {
-    if (typeof e.id !== "string" || typeof e.version !== "string" || !["git", "path"].includes(String(e.kind))) throw new EkaError("E_LOCK", `${file}: [deps.${name}] lacks kind, id or version; run 'eka resolve'`);
+    if (typeof e.id !== "string" || typeof e.version !== "string" || !["git", "path"].includes(shown(e.kind))) throw new EkaError("E_LOCK", `${file}: [deps.${name}] lacks kind, id or version; run 'eka resolve'`);
     lock.deps[name] = pick(e, DEP_ORDER) as unknown as LockedDep;
   }
   return lock;

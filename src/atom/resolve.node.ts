@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import semver from "semver";
 import { EkaError } from "../errors.ts";
+import { fetchFailureReason } from "../util/io-errors.ts";
 import { contentHash } from "../store/hash.ts";
 import { hostPath } from "../store/host-tree.node.ts";
 import { initBlake3 } from "../util/blake3.ts";
@@ -288,7 +289,7 @@ async function resolveSource(dir: string, decl: SourceDecl, what: string, opts: 
   try {
     res = await f(decl.url as string);
   } catch (e) {
-    throw new EkaError("E_FETCH", `${what}: cannot fetch ${decl.url}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new EkaError("E_FETCH", `${what}: cannot fetch ${decl.url}: ${fetchFailureReason(e)}; check the url in atom.toml and the network`);
   }
   if (!res.ok) throw new EkaError("E_FETCH", `${what}: ${decl.url} answered HTTP ${res.status}; fix the url in atom.toml`);
   return { kind: "url", url: decl.url as string, hash: contentHash(new Uint8Array(await res.arrayBuffer()), "blake3") };

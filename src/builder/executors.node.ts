@@ -16,7 +16,7 @@ export class PoolExecutor implements Executor {
   get slots(): number {
     return this.pool.size;
   }
-  async execute(req: ExecRequest): Promise<ExecResult> {
+  async execute(req: ExecRequest, signal?: AbortSignal): Promise<ExecResult> {
     const { module, args, env, cwd, deterministic = true } = req.command;
     let key = this.keys.get(module.key);
     if (!key) {
@@ -33,7 +33,7 @@ export class PoolExecutor implements Executor {
       deterministic: deterministic ? { sourceDateEpoch: Number(env.SOURCE_DATE_EPOCH ?? "1") } : false,
       ...(stdin ? { stdin } : {}),
       ...(this.timeoutMs ? { timeoutMs: this.timeoutMs } : {}),
-    });
+    }, signal ? { signal } : {});
     // Workers can't call back per chunk; hand over the output at the end.
     if (req.stdout && r.stdout.length) req.stdout(r.stdout);
     if (req.stderr && r.stderr.length) req.stderr(r.stderr);

@@ -9,6 +9,7 @@ import { contentStorePath } from "../store/source.ts";
 import { sanitizeName } from "../store/store-path.ts";
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
+import { fetchFailureReason } from "../util/io-errors.ts";
 import { archiveFormatOf, unpackArchive } from "./archive.ts";
 
 /**
@@ -42,7 +43,7 @@ export async function fetchSource(name: string, spec: SourceSpec, host: SourceHo
     try {
       res = await f(spec.url);
     } catch (e) {
-      throw new EkaError("E_FETCH", `${where}: cannot fetch ${spec.url}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new EkaError("E_FETCH", `${where}: cannot fetch ${spec.url}: ${fetchFailureReason(e)}; check the url in atom.toml and the network`);
     }
     if (!res.ok) throw new EkaError("E_FETCH", `${where}: ${spec.url} answered HTTP ${res.status} ${res.statusText}`);
     data = new Uint8Array(await res.arrayBuffer());

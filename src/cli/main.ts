@@ -1,5 +1,6 @@
 // Node-only: the `eka` command line entry point.
 import { EkaError, isEkaError } from "../errors.ts";
+import { hostIoError } from "../util/io-errors.ts";
 import { didYouMean } from "../util/suggest.ts";
 import { HelpRequested, UsageError, type Command } from "./args.ts";
 
@@ -48,8 +49,13 @@ export async function mainRun(argv: string[]): Promise<number> {
   return runCommand("eka-run", async () => (await import("./commands/eka-run.ts")).run(argv));
 }
 
-/** Prints an error the way every eka command does and returns its exit status. */
-export function reportError(e: unknown, command = "eka"): number {
+/**
+ * Prints an error the way every eka command does and returns its exit status. What the host's file
+ * system refused (ENOSPC, EACCES, ENOTDIR, …) is the user's or the machine's, not a bug: it gets
+ * its code and one line, wherever it was thrown; only anything else is an internal error.
+ */
+export function reportError(err: unknown, command = "eka"): number {
+  const e = hostIoError(err) ?? err;
   if (isEkaError(e, "E_USAGE")) return usageError(e instanceof UsageError ? e.command : command, e.message);
   if (e instanceof EkaError) {
     process.stderr.write(`eka: error[${e.code}]: ${e.message}\n`);

@@ -97,9 +97,15 @@ interface Slot {
 
 interface Pending {
   job: PoolJob;
+  signal?: AbortSignal;
+  /** Stops watching the signal for the queued job (it left the queue). */
+  unwatchQueued?: () => void;
   resolve: (r: PoolResult) => void;
   reject: (e: unknown) => void;
 }
+
+/** How `run` ends a job its signal aborted: at once, not when the command would have finished. */
+const aborted = (job: PoolJob) => new EkaError("E_ABORTED", `aborted: '${job.args[0] ?? "job"}' was stopped`);
 
 /**
  * V8 flags eka sets before compiling modules that run clang (the seed and the tools it builds),
@@ -143,10 +149,25 @@ export class WorkerPool {
     return (await compileModule(bytes)).key;
   }
 
-  run(job: PoolJob): Promise<PoolResult> {
+  /**
+   * Runs `job` on a free worker. An aborted `signal` fails it with E_ABORTED at once: a queued job
+   * leaves the queue, a running one's worker is terminated (a fresh one takes its slot).
+   */
+  run(job: PoolJob, opts: { signal?: AbortSignal } = {}): Promise<PoolResult> {
     if (this.closed) return Promise.reject(new EkaError("E_POOL_CLOSED", "the worker pool is closed; create a new WorkerPool"));
+    const { signal } = opts;
+    if (signal?.aborted) return Promise.reject(aborted(job));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      const p: Pending = { job, resolve, reject };
+      if (signal) {
+        p.signal = signal;
+        p.unwatchQueued = watchAbort(signal, () => {
+          const i = this.queue.indexOf(p);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(aborted(job));
+        });
+      }
+      this.queue.push(p);
       this.pump();
     });
   }
@@ -164,6 +185,7 @@ export class WorkerPool {
       if (!slot && this.slots.length < this.size) slot = this.spawn();
       if (!slot) return;
       const p = this.queue.shift() as Pending;
+      p.unwatchQueued?.();
       const s = slot;
       s.busy = true;
       this.stats.jobs++;
@@ -202,12 +224,18 @@ export class WorkerPool {
       p.reject(e);
       return;
     }
+    if (p.signal?.aborted) {
+      p.reject(aborted(job));
+      return;
+    }
     const id = nextId++;
     await new Promise<void>((done) => {
       const w = slot.worker;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let unwatch: (() => void) | undefined;
       const finish = (): void => {
         if (timer) clearTimeout(timer);
+        unwatch?.();
         w.off("message", onMessage);
         w.off("error", onError);
         w.off("exit", onExit);
@@ -233,6 +261,13 @@ export class WorkerPool {
       w.on("message", onMessage);
       w.on("error", onError);
       w.on("exit", onExit);
+      if (p.signal) {
+        unwatch = watchAbort(p.signal, () => {
+          finish();
+          this.replace(slot);
+          p.reject(aborted(job));
+        });
+      }
       w.ref();
       if (job.timeoutMs !== undefined) {
         timer = setTimeout(() => {
@@ -252,6 +287,25 @@ export class WorkerPool {
       w.postMessage({ type: "job", id, job });
     });
   }
+}
+
+const abortWatchers = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `fn` when `signal` aborts; returns what stops watching. One listener per signal however
+ * many jobs share it (every job of a build does), so a wide pool trips no listener-leak warning.
+ */
+function watchAbort(signal: AbortSignal, fn: () => void): () => void {
+  let watchers = abortWatchers.get(signal);
+  if (!watchers) {
+    const set = new Set<() => void>();
+    watchers = set;
+    abortWatchers.set(signal, set);
+    signal.addEventListener("abort", () => [...set].forEach((f) => f()), { once: true });
+  }
+  const set = watchers;
+  set.add(fn);
+  return () => set.delete(fn);
 }
 
 type WorkerReply =

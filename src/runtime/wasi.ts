@@ -291,6 +291,11 @@ export class WasiHost {
       const where = this.trapLocation(e);
       return new EkaError("E_WASM_TRAP", `the program trapped: ${e.message}${where ? ` in function ${where}` : ""}`);
     }
+    // Import names are checked before the run, their types only when called: an i64 where a WASI
+    // function takes an i32 (or the reverse) meets the host as a BigInt.
+    if (e instanceof TypeError && /BigInt/.test(e.message)) {
+      return new EkaError("E_WASM_IMPORT", `the module declares a WASI import with the wrong signature (i64 and i32 mixed up): ${e.message}; build it for wasm32-wasip1`);
+    }
     return e;
   }
 
@@ -788,7 +793,15 @@ export async function runWasi(module: WebAssembly.Module, opts: RunOptions): Pro
   checkImports(module);
   const host = new WasiHost(opts);
   host.setModule(module);
-  const instance = await WebAssembly.instantiate(module, host.imports);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, host.imports);
+  } catch (e) {
+    // A data or element segment out of bounds, an import of the wrong kind: the module's fault.
+    if (e instanceof WebAssembly.LinkError) throw new EkaError("E_WASM_IMPORT", `the module's imports do not match what eka provides: ${e.message}`);
+    if (e instanceof WebAssembly.RuntimeError) throw new EkaError("E_WASM_TRAP", `the program trapped while it was instantiated: ${e.message}`);
+    throw e;
+  }
   return host.start(instance);
 }
 

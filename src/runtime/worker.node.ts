@@ -5,6 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { EkaError, type ErrorCode } from "../errors.ts";
+import { hostIoError } from "../util/io-errors.ts";
 import { adoptModule, cachedModule } from "./modules.ts";
 import { deterministicOptions, type MountSpec, type PoolJob, type PoolResult, type ProgramContext } from "./pool.node.ts";
 import { MemoryFS, runWasi, walk, writeFile, type FileSystem } from "./index.ts";
@@ -104,7 +105,9 @@ async function buildMount(spec: MountSpec): Promise<FileSystem> {
 }
 
 
-function errorReply(id: number, e: unknown): { id: number; ok: false; code?: ErrorCode; message: string; details?: Record<string, unknown> } {
+function errorReply(id: number, err: unknown): { id: number; ok: false; code?: ErrorCode; message: string; details?: Record<string, unknown> } {
+  // A host directory the job mounts that the machine refuses (gone, unreadable) keeps its code.
+  const e = hostIoError(err) ?? err;
   if (e instanceof EkaError) return { id, ok: false, code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) };
   return { id, ok: false, code: "E_WORKER", message: e instanceof Error ? e.message : String(e) };
 }

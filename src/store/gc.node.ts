@@ -136,7 +136,12 @@ export function gcStore(store: Store, options: { dryRun?: boolean; extraRoots?: 
         const dead = new Set(result.deadPaths.map((p) => parseStorePath(p).basename));
         for (const name of listDir(path.join(fb.root, "checkout"))) {
           if (dead.has(name) || !store.backend.readPathInfo(name)) {
-            removeReadOnlyTree(path.join(fb.root, "checkout", name));
+            // Moved out of checkout/ first: a gc killed while deleting must not leave a half tree
+            // there, which the next build would take for the whole path. What stays in tmp/ is
+            // collected like any leftover of a dead writer.
+            const doomed = fb.tempPath("-checkout");
+            fs.renameSync(path.join(fb.root, "checkout", name), doomed);
+            removeReadOnlyTree(doomed);
             removedCheckouts++;
           }
         }

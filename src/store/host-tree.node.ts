@@ -5,11 +5,22 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EkaError } from "../errors.ts";
+import { isNotFound } from "../util/host.node.ts";
+import { hostIoError, withHostIo } from "../util/io-errors.ts";
 import type { TreeReader, TreeStat } from "./types.ts";
 
 /**
+ * The largest file read into a tree: a blob is one byte array, hashed and stored whole, so a file
+ * costs its size in memory (more while it is copied). Above this it is E_FILE_TOO_LARGE rather
+ * than a crash (Node cannot read 2 GiB at once) or a machine out of memory. docs/errors.md names it.
+ */
+export const MAX_FILE_BYTES = 1 << 30;
+
+/**
  * A TreeReader over `dir`. A file that is neither a regular file, a directory nor a symlink
- * (a socket, a fifo) is E_UNSUPPORTED_FILE when reached, as Nix refuses it too.
+ * (a socket, a fifo) is E_UNSUPPORTED_FILE when reached, as Nix refuses it too. What the host
+ * refuses (EACCES, ENAMETOOLONG, …) is the coded error of util/io-errors.ts; a name that is not
+ * valid UTF-8 is E_BAD_FILE_NAME, since directories hold UTF-8 names and Node would mangle it.
  */
 export function hostTree(dir: string): TreeReader {
   const abs = (p: string) => (p === "" ? dir : path.join(dir, p));
@@ -18,17 +29,18 @@ export function hostTree(dir: string): TreeReader {
       let st: fs.Stats;
       try {
         st = fs.lstatSync(abs(p));
-      } catch {
-        return null;
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        throw hostIoError(e) ?? e;
       }
       if (st.isDirectory()) return { kind: "directory", size: 0, executable: false };
       if (st.isSymbolicLink()) return { kind: "symlink", size: st.size, executable: false };
       if (st.isFile()) return { kind: "file", size: st.size, executable: (st.mode & 0o100) !== 0 };
       throw new EkaError("E_UNSUPPORTED_FILE", `${abs(p)} is neither a file, a directory nor a symlink; the store can't hold it`);
     },
-    readdir: (p) => fs.readdirSync(abs(p)),
-    readFile: (p) => fs.readFileSync(abs(p)),
-    readlink: (p) => fs.readlinkSync(abs(p)),
+    readdir: (p) => withHostIo({}, () => checkedNames(abs(p))),
+    readFile: (p) => withHostIo({}, () => readWhole(abs(p))),
+    readlink: (p) => withHostIo({}, () => fs.readlinkSync(abs(p))),
   };
 }
 
@@ -40,11 +52,50 @@ export function hostPath(abs: string): Uint8Array | TreeReader | null {
   let real: string;
   try {
     real = fs.realpathSync(abs);
-  } catch {
-    return null;
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw hostIoError(e) ?? e;
   }
-  return fs.statSync(real).isFile() ? fs.readFileSync(real) : hostTree(real);
+  return withHostIo({}, () => (fs.statSync(real).isFile() ? readWhole(real) : hostTree(real)));
 }
+
+function readWhole(file: string): Uint8Array {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > MAX_FILE_BYTES) {
+      throw new EkaError("E_FILE_TOO_LARGE", `${file} is ${(size / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_FILE_BYTES / 2 ** 30} GiB eka reads into a tree; leave it out of the tree (or fetch it as a url source)`);
+    }
+    return fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function checkedNames(dir: string): string[] {
+  const names = fs.readdirSync(dir);
+  checkUtf8Names(dir, names);
+  return names;
+}
+
+/**
+ * Throws E_BAD_FILE_NAME if a name `readdir(dir)` gave is a mangled one: Node decodes a name that
+ * is not valid UTF-8 to U+FFFD, which names another file (or none).
+ */
+export function checkUtf8Names(dir: string, names: readonly string[]): void {
+  // Only a name holding U+FFFD can be a mangled one, so the common case costs no second read.
+  if (!names.some((n) => n.includes("\uFFFD"))) return;
+  for (const raw of fs.readdirSync(dir, { encoding: "buffer" })) {
+    try {
+      strictUtf8.decode(raw);
+    } catch {
+      const shown = [...raw].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`)).join("");
+      throw new EkaError("E_BAD_FILE_NAME", `${path.join(dir, shown)}: the name is not valid UTF-8, which eka's store cannot hold byte for byte; rename it (convmv converts Latin-1 names) or remove it from the tree`);
+    }
+  }
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Writes `root` of `tree` to `dest`, which must not exist yet. `readOnly` makes files 0444 (0555

@@ -109,7 +109,15 @@ export async function narParse(source: AsyncIterable<Uint8Array> | Iterable<Uint
   return { narHash: `sha256:${nixbase32Encode(r.hash.digest())}`, narSize: r.offset };
 }
 
-async function parseNode(r: ByteReader, sink: NarSink, path: string): Promise<void> {
+/**
+ * Directories nested deeper than this are refused: more than any host file system holds under
+ * PATH_MAX (4096 bytes: 2048 one-letter levels), and below the depth where the store's recursive
+ * ingest would overflow the stack.
+ */
+export const MAX_NAR_DEPTH = 2048;
+
+async function parseNode(r: ByteReader, sink: NarSink, path: string, depth = 0): Promise<void> {
+  if (depth > MAX_NAR_DEPTH) r.fail(`directories are nested deeper than ${MAX_NAR_DEPTH} levels`);
   await r.expect("(");
   await r.expect("type");
   const type = await r.str();
@@ -149,7 +157,7 @@ async function parseNode(r: ByteReader, sink: NarSink, path: string): Promise<vo
       }
       prev = name;
       await r.expect("node");
-      await parseNode(r, sink, path === "" ? name : `${path}/${name}`);
+      await parseNode(r, sink, path === "" ? name : `${path}/${name}`, depth + 1);
       await r.expect(")");
     }
   } else {

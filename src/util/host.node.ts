@@ -7,6 +7,8 @@ import * as fs from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { createRequire } from "node:module";
+import { EkaError } from "../errors.ts";
+import { hostIoError, type HostIoContext } from "./io-errors.ts";
 
 // node:worker_threads on first use: loading it cost a no-op `eka build` (which writes nothing)
 // more than a millisecond.
@@ -48,16 +50,20 @@ export function tempNameFor(file: string): string {
 
 /**
  * Writes `data` to `file` so that a reader, or a crash, never sees half of it: into `tmp` (default
- * tempNameFor(file); it must be on the same file system), then renamed over `file`.
+ * tempNameFor(file); it must be on the same file system), then renamed over `file`. What the host
+ * refuses (a full disk, a read-only directory) is the coded error naming `file`, not the temp
+ * name; `io` adds what the caller was doing and its fixes.
  */
-export function atomicWrite(file: string, data: string | Uint8Array, opts: { mode?: number; tmp?: string } = {}): void {
+export function atomicWrite(file: string, data: string | Uint8Array, opts: { mode?: number; tmp?: string; io?: HostIoContext } = {}): void {
   const tmp = opts.tmp ?? tempNameFor(file);
   try {
     fs.writeFileSync(tmp, data, opts.mode === undefined ? {} : { mode: opts.mode });
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    // A refused temp file is a refused `file` (same directory); a missing one is a missing directory.
+    const named = (e as NodeJS.ErrnoException).path === tmp && !isNotFound(e) ? { path: file } : {};
+    throw hostIoError(e, { ...opts.io, ...named }) ?? e;
   }
 }
 
@@ -73,6 +79,41 @@ export function readTextOrNull(file: string): string | null {
   } catch (e) {
     if (isNotFound(e)) return null;
     throw e;
+  }
+}
+
+/**
+ * `mkdir -p` that fails at once with a coded error naming the part it could not create. Node's
+ * `mkdirSync(dir, { recursive: true })` loops forever where mkdir answers ENOENT for an existing
+ * parent (/proc), and reports ENOENT rather than EROFS on a read-only file system.
+ */
+export function makeDirs(dir: string, io: HostIoContext = {}): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; ) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(d);
+    } catch (e) {
+      // ENOTDIR: a file further up, which the walk reaches and names.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw hostIoError(e, { ...io, path: d }) ?? e;
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new EkaError("E_NOT_DIRECTORY", `${d} is a file where a directory is expected; move that file away or choose another path`);
+      break;
+    }
+    missing.push(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST" && fs.statSync(d).isDirectory()) continue;
+      throw hostIoError(e, { ...io, path: d }) ?? e;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // The worker pool with the real seed clang: parallel compile jobs, modules sent once per worker,
-// in-memory mounts collected back, and the wall-time limit (a runaway guest is stopped, the worker
-// replaced).
+// in-memory mounts collected back, and the wall-time limit and abort signals (a runaway guest is
+// stopped, the worker replaced).
 import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +86,23 @@ describe("WorkerPool", () => {
     const ok = await pool.run(clangJob(seed, ["--version"], { sysroot }));
     expect(ok.exitCode).toBe(0);
     expect(new TextDecoder().decode(ok.stdout)).toMatch(/^clang version/);
+  });
+
+  it("an aborted signal stops running and queued jobs at once with E_ABORTED and keeps serving", async () => {
+    const wabt = await wabtInit();
+    const wat = '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))';
+    const key = await pool.addModule(wabt.parseWat("spin.wat", wat).toBinary({}).buffer);
+    const ac = new AbortController();
+    const t0 = performance.now();
+    // Two run (the pool has two workers), the third waits in the queue.
+    const jobs = [1, 2, 3].map((i) => pool.run({ module: key, args: [`spin${i}`], mounts: [] }, { signal: ac.signal }).catch((e: unknown) => e));
+    setTimeout(() => ac.abort(), 200);
+    const errors = await Promise.all(jobs);
+    expect(errors.map((e) => isEkaError(e, "E_ABORTED"))).toEqual([true, true, true]);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(isEkaError(await pool.run({ module: key, args: ["late"], mounts: [] }, { signal: ac.signal }).catch((e: unknown) => e), "E_ABORTED")).toBe(true);
+    const ok = await pool.run(clangJob(seed, ["--version"], { sysroot }));
+    expect(ok.exitCode).toBe(0);
   });
 
   it("builds a 'module' mount inside the worker from a module URL and options", async () => {

@@ -41,7 +41,10 @@ describe("atomicWrite", () => {
     atomicWrite(file, new TextEncoder().encode("two"), { mode: 0o600 });
     expect(fs.readFileSync(file, "utf8")).toBe("two");
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(() => atomicWrite(file, "x", { tmp: path.join(dir, "missing", "t") })).toThrow(/ENOENT/);
+    // What the host refuses is the coded error naming the path it refused.
+    const missing = path.join(dir, "missing", "t");
+    expect(() => atomicWrite(file, "x", { tmp: missing })).toThrow(`${missing} does not exist`);
+    expect(() => atomicWrite(file, "x", { tmp: missing })).toThrow(expect.objectContaining({ code: "E_NOT_FOUND" }));
     fs.mkdirSync(path.join(dir, "sub"));
     expect(() => atomicWrite(path.join(dir, "sub"), "x")).toThrow();
     expect(fs.readdirSync(dir).sort()).toEqual(["f", "sub"]);

@@ -56,8 +56,15 @@ export async function run(argv: string[]): Promise<number> {
   const tty = !values.json && !values["no-progress"] && process.stderr.isTTY === true;
   const progress = values["no-progress"] || values.json ? undefined : new ProgressRenderer(process.stderr, { tty });
   const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once("SIGINT", onSigint);
+  const onSigint = () => {
+    // A second Ctrl-C does not wait for the steps to stop; a lock left behind is stale once this
+    // process is gone, and the next build takes it over.
+    if (ac.signal.aborted) process.exit(130);
+    progress?.finish();
+    process.stderr.write("eka: stopping… (Ctrl-C again to quit at once)\n");
+    ac.abort();
+  };
+  process.on("SIGINT", onSigint);
   let results;
   try {
     results = await buildPrepared(prepared, {

@@ -1,9 +1,11 @@
 // Node-only: `eka init [DIR] [--name NAME]` — a new buildable C atom with its lock.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { MANIFEST_FILE } from "../../atom/manifest.ts";
 import { loadAtomGraph } from "../../atom/resolve.node.ts";
 import { EkaError } from "../../errors.ts";
+import { withHostIo } from "../../util/io-errors.ts";
+import { makeDirs } from "../../util/host.node.ts";
 import { parseCommand, UsageError } from "../args.ts";
 
 export const summary = "Create a new atom (atom.toml, a C hello world, atom.lock)";
@@ -25,9 +27,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(name)) throw new UsageError("eka init", `'${name}' cannot be an atom id; pass --name with letters, digits, _ and -`);
   const file = join(dir, MANIFEST_FILE);
   if (existsSync(file)) throw new EkaError("E_EXISTS", `${file} exists already; edit it, or choose another directory`);
-  mkdirSync(join(dir, "src"), { recursive: true });
+  makeDirs(join(dir, "src"));
   const created = [file];
-  writeFileSync(
+  const write = (path: string, text: string) => withHostIo({ path, doing: "writing the new atom" }, () => writeFileSync(path, text));
+  write(
     file,
     `[atom]
 id = "${name}"
@@ -46,7 +49,7 @@ sources = ["main.c"]
   );
   const main = join(dir, "src", "main.c");
   if (!existsSync(main)) {
-    writeFileSync(main, `#include <stdio.h>\n\nint main(void) {\n  printf("hello from ${name}\\n");\n  return 0;\n}\n`);
+    write(main, `#include <stdio.h>\n\nint main(void) {\n  printf("hello from ${name}\\n");\n  return 0;\n}\n`);
     created.push(main);
   }
   await loadAtomGraph(dir);

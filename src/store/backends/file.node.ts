@@ -20,7 +20,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { EkaError } from "../../errors.ts";
-import { atomicWrite, isNotFound, lockSync, readTextOrNull, threadId, type Release } from "../../util/host.node.ts";
+import { atomicWrite, isNotFound, lockSync, makeDirs, readTextOrNull, threadId, type Release } from "../../util/host.node.ts";
+import type { HostIoContext } from "../../util/io-errors.ts";
 import type { Backend, ObjectKind } from "../backend.ts";
 import { isDigest, parseDigest, type Digest } from "../digest.ts";
 import { parseStorePath } from "../store-path.ts";
@@ -77,7 +78,7 @@ export class FileBackend implements Backend {
   /** Writes the marker (first, so a concurrent opener sees a store at once) and the layout. */
   private prepare(marked: boolean): void {
     if (!marked) {
-      fs.mkdirSync(this.root, { recursive: true });
+      makeDirs(this.root);
       try {
         fs.writeFileSync(path.join(this.root, STORE_MARKER), MARKER_TEXT, { flag: "wx", mode: 0o444 });
       } catch (e) {
@@ -97,15 +98,19 @@ export class FileBackend implements Backend {
     return path.join(this.root, "tmp", `${process.pid}-${threadId()}-${Date.now().toString(36)}-${(this.tmpCounter++).toString(36)}${tag}`);
   }
 
-  /** Writes bytes to `dest` atomically: a temp file, then rename. */
+  /**
+   * Writes bytes to `dest` atomically: a temp file, then rename. A full disk or a read-only store
+   * is a coded error naming the store (the temp file is removed, so the store is as it was).
+   */
   atomicWrite(dest: string, bytes: Uint8Array | string, mode = 0o444): void {
-    this.ensureDir(path.dirname(dest));
-    atomicWrite(dest, bytes, { mode, tmp: this.tempPath() });
+    const io = { doing: `writing to the store ${this.root}`, fix: { E_PERMISSION: "make the store writable for this user, or use another store (--store, EKA_STORE)" } };
+    this.ensureDir(path.dirname(dest), io);
+    atomicWrite(dest, bytes, { mode, tmp: this.tempPath(), io });
   }
 
-  ensureDir(dir: string): void {
+  ensureDir(dir: string, io?: HostIoContext): void {
     if (this.madeDirs.has(dir)) return;
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir, io);
     this.madeDirs.add(dir);
   }
 
