@@ -108,7 +108,7 @@ describe("only a writer creates a store, and only in a missing or empty director
     const asFile = path.join(tmp, "a-file");
     fs.writeFileSync(asFile, "x");
     refused(eka(["store", "--store", asFile, "add", file]), "E_NOT_A_STORE", `${asFile} (given by --store) is not a directory`);
-    refused(eka(["store", "--store", path.join(asFile, "sub"), "ls"]), "E_NOT_A_STORE", "is not a directory");
+    refused(eka(["store", "--store", path.join(asFile, "sub"), "ls"]), "E_NOT_DIRECTORY", `${asFile} is a file, so the store ${path.join(asFile, "sub")} (given by --store)`);
     expect(fs.readFileSync(asFile, "utf8")).toBe("x");
   });
 

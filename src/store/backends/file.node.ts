@@ -59,6 +59,9 @@ export class FileBackend implements Backend {
   static open(root: string, opts: OpenFileStoreOptions = {}): FileBackend {
     const where = `${root}${chosenByPhrase(opts.chosenBy)}`;
     const state = storeDirState(root);
+    if (state.kind === "not-dir" && state.fileAbove) {
+      throw new EkaError("E_NOT_DIRECTORY", `${state.fileAbove} is a file, so the store ${where} cannot be made below it; ${fixFor(opts.chosenBy)}`);
+    }
     if (state.kind === "not-dir") {
       throw new EkaError("E_NOT_A_STORE", `${where} is not a directory, so it cannot be a store; ${fixFor(opts.chosenBy)}`);
     }
@@ -241,7 +244,7 @@ export function listDir(dir: string): string[] {
   }
 }
 
-type DirState = { kind: "store"; marked: boolean } | { kind: "missing" } | { kind: "empty" } | { kind: "not-dir" } | { kind: "other"; names: string[] };
+type DirState = { kind: "store"; marked: boolean } | { kind: "missing" } | { kind: "empty" } | { kind: "not-dir"; fileAbove?: string } | { kind: "other"; names: string[] };
 
 function storeDirState(root: string): DirState {
   if (fs.existsSync(path.join(root, STORE_MARKER))) return { kind: "store", marked: true };
@@ -251,7 +254,7 @@ function storeDirState(root: string): DirState {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { kind: "missing" };
-    if (code === "ENOTDIR") return { kind: "not-dir" };
+    if (code === "ENOTDIR") return { kind: "not-dir", fileAbove: fileAbove(root) };
     throw e;
   }
   if (!st.isDirectory()) return { kind: "not-dir" };
@@ -260,6 +263,15 @@ function storeDirState(root: string): DirState {
   // The root of a fresh file system holds lost+found, and is still empty for this purpose.
   const names = fs.readdirSync(root).filter((n) => n !== "lost+found").sort();
   return names.length === 0 ? { kind: "empty" } : { kind: "other", names };
+}
+
+/** The nearest ancestor of `p` that exists and is not a directory (why a stat said ENOTDIR). */
+function fileAbove(p: string): string | undefined {
+  for (let d = path.dirname(p); d !== path.dirname(d); d = path.dirname(d)) {
+    const st = fs.statSync(d, { throwIfNoEntry: false });
+    if (st) return st.isDirectory() ? undefined : d;
+  }
+  return undefined;
 }
 
 /** How errors say what chose a store: `--store`, `EKA_STORE`, `XDG_DATA_HOME` or `default`. */
