@@ -67,7 +67,7 @@ export function scanPositions(source: string): PositionMap {
     j = path.value;
     // Arrays record each element (path + index), over as many lines as they span; multi-line
     // strings and inline tables: skip lines until the string closes / brackets balance.
-    i = text[j] === "[" ? scanArray(lines, i, j, path.path, map) : skipContinuation(lines, i, j);
+    i = text[j] === "[" || text[j] === "{" ? scanBrackets(lines, i, j, text[j] === "[" ? path.path : null, map) : skipLongString(lines, i, j);
   }
   return map;
 }
@@ -87,10 +87,10 @@ function recordPair(text: string, j: number, lineNo: number, table: string[], ma
 }
 
 /**
- * The elements of the array opening at `lines[i][open]`: element n of `path` is `[...path, n]`.
- * Nested arrays are skipped as one element. Returns the line where the array closes.
+ * Skips the array or inline table opening at `lines[i][open]` to the line where it closes. For an
+ * array with a `path`, element n is recorded as `[...path, n]`; nested values are one element.
  */
-function scanArray(lines: string[], i: number, open: number, path: string[], map: PositionMap): number {
+function scanBrackets(lines: string[], i: number, open: number, path: string[] | null, map: PositionMap): number {
   let line = i;
   let text = lines[line] ?? "";
   let j = open + 1;
@@ -105,7 +105,7 @@ function scanArray(lines: string[], i: number, open: number, path: string[], map
         j++;
         continue;
       }
-      if (depth === 1 && expectElement && c !== "]" && c !== ",") {
+      if (path && depth === 1 && expectElement && c !== "]" && c !== ",") {
         map.set(pathKey([...path, String(n++)]), { key: { line: line + 1, column: j + 1 }, value: { line: line + 1, column: j + 1 } });
         expectElement = false;
       }
@@ -181,45 +181,15 @@ function skipString(text: string, j: number): number {
   return k + 1;
 }
 
-function skipContinuation(lines: string[], i: number, start: number): number {
-  let depth = 0;
+/** The line where a value starting at `lines[i][start]` ends, for a multi-line string. */
+function skipLongString(lines: string[], i: number, start: number): number {
+  const text = lines[i] ?? "";
+  if (!text.startsWith('"""', start) && !text.startsWith("'''", start)) return i;
+  const q = text.slice(start, start + 3);
+  if (text.indexOf(q, start + 3) >= 0) return i;
   let line = i;
-  let text = lines[line] ?? "";
-  let j = start;
-  if (text.startsWith('"""', j) || text.startsWith("'''", j)) {
-    const q = text.slice(j, j + 3);
-    if (text.indexOf(q, j + 3) >= 0) return line;
-    while (++line < lines.length && !(lines[line] ?? "").includes(q));
-    return line;
-  }
-  for (;;) {
-    while (j < text.length) {
-      const c = text[j];
-      if (c === "#") break;
-      if (text.startsWith('"""', j) || text.startsWith("'''", j)) {
-        // A multi-line string inside an array or inline table: skip to its closing quotes.
-        const q = text.slice(j, j + 3);
-        let close = text.indexOf(q, j + 3);
-        while (close < 0 && line + 1 < lines.length) {
-          text = lines[++line] ?? "";
-          close = text.indexOf(q);
-        }
-        if (close < 0) return line;
-        j = close + 3;
-        continue;
-      }
-      if (c === '"' || c === "'") {
-        j = skipString(text, j);
-        continue;
-      }
-      if (c === "[" || c === "{") depth++;
-      else if (c === "]" || c === "}") depth--;
-      j++;
-    }
-    if (depth <= 0 || line + 1 >= lines.length) return line;
-    text = lines[++line] ?? "";
-    j = 0;
-  }
+  while (++line < lines.length && !(lines[line] ?? "").includes(q));
+  return line;
 }
 
 /** Reads a dotted key (bare or quoted segments) up to `stop` (or `]`); null if none. */
