@@ -79,7 +79,9 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
       const at = sb.locate(o);
       if (at && "dir" in at && at.rel.includes("/")) at.dir.mkdirp(at.rel.slice(0, at.rel.lastIndexOf("/")));
     }
-    const views = stepViews(matched, outputs, cwd, sb);
+    // A step that declares outputs is keyed (and so may be answered from the cache): it sees only
+    // what its key covers, in --check too. One without outputs always runs, so it sees everything.
+    const views = outputs.length > 0 ? stepViews(matched, outputs, cwd, sb) : undefined;
     const { mounts, release } = sb.commandMounts(views);
     let r: ToolResult;
     try {
@@ -89,7 +91,7 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
         // Announced once it holds a slot, so "running" means running, not queued.
         announce();
         t0 = Date.now();
-        if ("builtin" in tool) return Promise.resolve(builtinCopy(args, sb.locate, (at) => shows(at.dir === sb.build ? views.build : views.out, at.rel)));
+        if ("builtin" in tool) return Promise.resolve(builtinCopy(args, sb.locate, (at) => !views || shows(at.dir === sb.build ? views.build : views.out, at.rel)));
         const request = { stepId: step.id, inputs, storePaths: sb.closure, outputs, mounts };
         const run: ToolRunner = (argv) => execute(ctx, sb.locate, { ...request, command: { module: tool.module, args: argv, env, cwd } });
         return runStepCommand({ tool: step.tool, args, env, cwd, moduleKey: tool.key }, run);
