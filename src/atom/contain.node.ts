@@ -4,7 +4,8 @@
  * says. A local atom may name paths inside its repository (the git work tree holding it, or its
  * own directory where there is none); beyond that only what the user allowed by name
  * (`--allow-outside DIR`, or `EKA_ALLOW_OUTSIDE`). Paths are compared with every symlink resolved,
- * so a link cannot carry a path out.
+ * so a link cannot carry a path out. A fetched atom's git sources and dependencies must be remote
+ * too: a `file://` URL or a local path as a git URL would read this machine just the same.
  */
 import { existsSync, realpathSync } from "node:fs";
 import { basename, delimiter, dirname, join, resolve as resolvePath, sep } from "node:path";
@@ -62,6 +63,24 @@ export function checkContained(dir: string, m: Manifest, where: string[], declar
     `${entry} resolves to ${real}, outside ${m.atom.id}'s repository ${bound.root} (${what}). Move it inside, or allow it: eka build --allow-outside ${real} (or ${ALLOW_OUTSIDE_ENV}=${real})`,
     "value",
   );
+}
+
+/** Throws E_PATH_OUTSIDE when a fetched atom names a git repository on this machine. */
+export function checkRemote(m: Manifest, where: string[], url: string, bound: Bound): void {
+  if (!bound.fetched || !isLocalGitUrl(url)) return;
+  throw manifestError(
+    "E_PATH_OUTSIDE",
+    { file: m.file, positions: m.positions, path: where },
+    `[${where.slice(0, -1).join(".")}] url '${url}' is a repository on this machine; a fetched atom (${m.atom.id}) may only name remote ones (https://, ssh://, git://, host:path). Report it to the atom's author`,
+    "value",
+  );
+}
+
+/** As git reads a URL: file://, or a path (no scheme, and not scp-like `host:path`). */
+function isLocalGitUrl(url: string): boolean {
+  if (/^file:/i.test(url)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
+  return !/^[^/:]+:/.test(url);
 }
 
 function inside(p: string, root: string): boolean {

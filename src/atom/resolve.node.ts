@@ -14,7 +14,7 @@ import { hostPath } from "../store/host-tree.node.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { atomicWrite, cacheDir } from "../util/host.node.ts";
 import { checkBuildSources } from "./check-sources.node.ts";
-import { allowedDirs, checkContained, fetchedBound, localBound, type Bound } from "./contain.node.ts";
+import { allowedDirs, checkContained, checkRemote, fetchedBound, localBound, type Bound } from "./contain.node.ts";
 import { manifestError } from "./errors.ts";
 import { HASH_CACHE_FILE, HashCache, scanPath, type Scan } from "./hash-cache.node.ts";
 import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep, type LockedSource } from "./lock.ts";
@@ -223,10 +223,11 @@ export function writeLock(dir: string, lock: Lock): void {
 
 /** The lock that answers `m`, from `lock` where it still does. Throws E_LOCK_STALE when frozen. */
 async function reconcile(dir: string, m: Manifest, lock: Lock, opts: Ctx, reasons: string[], bound: Bound): Promise<Lock> {
-  // Before anything is read: a path that leaves the bound is refused, not hashed.
+  // Before anything is read: a path that leaves the bound (or a fetched atom's local git URL) is refused.
   for (const kind of ["srcs", "pins", "deps"] as const) {
     for (const [name, decl] of Object.entries(m[kind] as Record<string, SourceDecl | DepDecl>)) {
       if (decl.kind === "path") checkContained(dir, m, [kind, name, "path"], decl.path as string, bound);
+      else if (decl.kind === "git") checkRemote(m, [kind, name, "url"], decl.url as string, bound);
     }
   }
   const out = emptyLock();

@@ -93,5 +93,22 @@ describe("a fetched atom", () => {
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/^eka: error\[E_PATH_OUTSIDE\]: \S*cache\/atoms\/[0-9a-f]{40}\/atom\.toml:6:8: \[srcs\.main\] path '(\.\.\/)+\.\.' resolves to \/, outside evil's own tree .*; a fetched atom may only name paths inside itself/);
     });
+
+    // A git URL on this machine reads it just as a path would.
+    for (const [n, url] of [["file", `file://${join(root, "secret")}`], ["abs", join(root, "secret")], ["rel", "../../secret"]] as const) {
+      const repo = join(root, `local-${n}.git-src`);
+      mkdirSync(repo);
+      git(repo, "init", "-q", "-b", "main");
+      writeFiles(repo, { "atom.toml": `[atom]\nid = "sneaky"\nversion = "1.0.0"\n\n[srcs.main]\nurl = "${url}"\nref = "main"\n` });
+      git(repo, "add", "-A");
+      git(repo, "commit", "-q", "-m", "sneaky");
+      git(repo, "tag", "v1.0.0");
+      const victim = writeFiles(join(root, `victim-${n}`), { "atom.toml": `${HEAD}[srcs.main]\npath = "src"\n[deps.s]\nurl = "file://${repo}"\nversion = "*"\n${BUILD}`, "src/main.c": MAIN });
+      storeUnchanged(() => {
+        const r = eka(victim, ["build"]);
+        expect(r.status, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(/^eka: error\[E_PATH_OUTSIDE\]: \S*atom\.toml:6:7: \[srcs\.main\] url '.*secret' is a repository on this machine; a fetched atom \(sneaky\) may only name remote ones/);
+      });
+    }
   });
 });
