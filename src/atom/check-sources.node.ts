@@ -1,5 +1,5 @@
 /**
- * Node-only: every file a [build.lib.*] or [build.bin.*] `sources` list names must exist in its
+ * Node-only: every file a [build.lib.*] or [build.bin.*] `sources` list (or a library's `headers`) names must exist in its
  * source tree, checked before anything is built so the error names the atom.toml entry (a compile
  * of a missing file would only name the guest path). Only path sources are on this host; a file
  * of a fetched (url, git) source is checked by its compile.
@@ -12,15 +12,20 @@ import type { Manifest } from "./manifest.ts";
 export function checkBuildSources(dir: string, m: Manifest): void {
   const b = m.build;
   if (!b) return;
-  const units = [...Object.entries(b.lib).map(([n, l]) => ["lib", n, l.sources] as const), ...Object.entries(b.bin).map(([n, e]) => ["bin", n, e.sources] as const)];
-  for (const [kind, name, sources] of units) {
-    sources.forEach((file, i) => {
+  // A library's `headers` are files to install (globs are allowed and may match nothing).
+  const lists = [
+    ...Object.entries(b.lib).flatMap(([n, l]) => [["lib", n, "sources", l.sources] as const, ["lib", n, "headers", l.headers] as const]),
+    ...Object.entries(b.bin).map(([n, e]) => ["bin", n, "sources", e.sources] as const),
+  ];
+  for (const [kind, name, key, files] of lists) {
+    files.forEach((file, i) => {
+      if (key === "headers" && /[*?[]/.test(file)) return;
       const host = hostFileOf(dir, m, file);
       if (host === undefined || existsSync(host)) return;
       throw manifestError(
         "E_SOURCE",
-        { file: m.file, positions: m.positions, path: ["build", kind, name, "sources", String(i)] },
-        `[build.${kind}.${name}] sources: '${file}' does not exist (looked for ${host}); fix the name, or add the file`,
+        { file: m.file, positions: m.positions, path: ["build", kind, name, key, String(i)] },
+        `[build.${kind}.${name}] ${key}: '${file}' does not exist (looked for ${host}); fix the name, or add the file`,
         "value",
       );
     });

@@ -44,5 +44,7 @@ describe("atom.toml mistakes at their line and column", () => {
     failsAt(a, "E_SOURCE", "atom.toml:12:19", /\[build\.bin\.app\] sources: 'nope\.c' does not exist \(looked for .*\/c\/src\/nope\.c\)/);
     const b = writeFiles(join(root, "d"), { "atom.toml": `${HEAD}\n[build]\nkind = "c"\n\n[build.lib.x]\nsources = [\n  "a.c", # first\n  "\${get.main}/gone.c",\n]\n`, "src/a.c": "int a;\n" });
     failsAt(b, "E_SOURCE", "atom.toml:14:3", /\[build\.lib\.x\] sources: '\$\{get\.main\}\/gone\.c' does not exist/);
+    const c = writeFiles(join(root, "e"), { "atom.toml": `${HEAD}\n[build]\nkind = "c"\n\n[build.lib.x]\nsources = ["a.c"]\nheaders = ["*.h", "x.h", "missing.h"]\n`, "src/a.c": "int a;\n", "src/x.h": "" });
+    failsAt(c, "E_SOURCE", "atom.toml:13:26", /\[build\.lib\.x\] headers: 'missing\.h' does not exist/);
   });
 });
