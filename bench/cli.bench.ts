@@ -77,6 +77,8 @@ async function sqlite(): Promise<void> {
 
 async function graph(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "eka-bench-cli-"));
+  // One repository (as a checkout would be), so the atoms may name each other by path.
+  mkdirSync(join(root, ".git"));
   try {
     const app = writeGraph(root);
     const env = tempEnv(root);

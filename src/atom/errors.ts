@@ -6,7 +6,9 @@ import { lookup, type Pos, type PositionMap } from "./positions.ts";
  * Stable codes, one per kind of problem:
  * E_MANIFEST_SYNTAX (not TOML), E_MANIFEST_KEY (unknown key), E_MANIFEST_TYPE (wrong type or shape),
  * E_MANIFEST_MISSING (a required key), E_MANIFEST_SEMVER (bad version or range),
- * E_MANIFEST_INTERPOLATION (a `${…}` that names nothing), E_DEP_CYCLE (atoms depending on each other).
+ * E_MANIFEST_INTERPOLATION (a `${…}` that names nothing or is not closed), E_DEP_CYCLE (atoms depending
+ * on each other), E_PATH_OUTSIDE (a path leaving the atom's tree or repository), E_SOURCE (a listed
+ * source file that is not there).
  */
 export type ManifestErrorCode =
   | "E_MANIFEST_SYNTAX"
@@ -15,7 +17,9 @@ export type ManifestErrorCode =
   | "E_MANIFEST_MISSING"
   | "E_MANIFEST_SEMVER"
   | "E_MANIFEST_INTERPOLATION"
-  | "E_DEP_CYCLE";
+  | "E_DEP_CYCLE"
+  | "E_PATH_OUTSIDE"
+  | "E_SOURCE";
 
 /** Where in which file; `path` is the key path inside the document. */
 export interface Site {

@@ -62,17 +62,20 @@ export function scanPositions(source: string): PositionMap {
       map.set(pathKey(table), { key: pos, value: pos });
       continue;
     }
-    j = recordPair(text, j, lineNo, table, map);
-    // Multi-line arrays and strings: skip lines until brackets balance / the string closes.
-    if (j >= 0) i = skipContinuation(lines, i, j);
+    const path = recordPair(text, j, lineNo, table, map);
+    if (!path) continue;
+    j = path.value;
+    // Arrays record each element (path + index), over as many lines as they span; multi-line
+    // strings and inline tables: skip lines until the string closes / brackets balance.
+    i = text[j] === "[" || text[j] === "{" ? scanBrackets(lines, i, j, text[j] === "[" ? path.path : null, map) : skipLongString(lines, i, j);
   }
   return map;
 }
 
-/** Records `key = value` starting at `j`; returns the index where the value starts, or -1. */
-function recordPair(text: string, j: number, lineNo: number, table: string[], map: PositionMap): number {
+/** Records `key = value` starting at `j`; returns the key path and the index where the value starts. */
+function recordPair(text: string, j: number, lineNo: number, table: string[], map: PositionMap): { path: string[]; value: number } | null {
   const keys = readKeys(text, j, "=");
-  if (!keys) return -1;
+  if (!keys) return null;
   const v = skipWs(text, keys.end + 1);
   const path = [...table, ...keys.path];
   const key = { line: lineNo, column: j + 1 };
@@ -80,7 +83,57 @@ function recordPair(text: string, j: number, lineNo: number, table: string[], ma
   for (let n = table.length + 1; n < path.length; n++) if (!map.has(pathKey(path.slice(0, n)))) map.set(pathKey(path.slice(0, n)), { key, value: key });
   map.set(pathKey(path), { key, value: { line: lineNo, column: v + 1 } });
   if (text[v] === "{") scanInline(text, v, lineNo, path, map);
-  return v;
+  return { path, value: v };
+}
+
+/**
+ * Skips the array or inline table opening at `lines[i][open]` to the line where it closes. For an
+ * array with a `path`, element n is recorded as `[...path, n]`; nested values are one element.
+ */
+function scanBrackets(lines: string[], i: number, open: number, path: string[] | null, map: PositionMap): number {
+  let line = i;
+  let text = lines[line] ?? "";
+  let j = open + 1;
+  let n = 0;
+  let depth = 1;
+  let expectElement = true;
+  for (;;) {
+    while (j < text.length) {
+      const c = text[j] as string;
+      if (c === "#") break;
+      if (c === " " || c === "\t") {
+        j++;
+        continue;
+      }
+      if (path && depth === 1 && expectElement && c !== "]" && c !== ",") {
+        map.set(pathKey([...path, String(n++)]), { key: { line: line + 1, column: j + 1 }, value: { line: line + 1, column: j + 1 } });
+        expectElement = false;
+      }
+      if (text.startsWith('"""', j) || text.startsWith("'''", j)) {
+        const q = text.slice(j, j + 3);
+        let close = text.indexOf(q, j + 3);
+        while (close < 0 && line + 1 < lines.length) {
+          text = lines[++line] ?? "";
+          close = text.indexOf(q);
+        }
+        if (close < 0) return line;
+        j = close + 3;
+        continue;
+      }
+      if (c === '"' || c === "'") {
+        j = skipString(text, j);
+        continue;
+      }
+      if (c === "[" || c === "{") depth++;
+      else if (c === "]" || c === "}") {
+        if (--depth === 0) return line;
+      } else if (c === "," && depth === 1) expectElement = true;
+      j++;
+    }
+    if (line + 1 >= lines.length) return line;
+    text = lines[++line] ?? "";
+    j = 0;
+  }
 }
 
 /** Keys of an inline table `{ a = 1, b = { c = 2 } }` on one line. */
@@ -128,45 +181,15 @@ function skipString(text: string, j: number): number {
   return k + 1;
 }
 
-function skipContinuation(lines: string[], i: number, start: number): number {
-  let depth = 0;
+/** The line where a value starting at `lines[i][start]` ends, for a multi-line string. */
+function skipLongString(lines: string[], i: number, start: number): number {
+  const text = lines[i] ?? "";
+  if (!text.startsWith('"""', start) && !text.startsWith("'''", start)) return i;
+  const q = text.slice(start, start + 3);
+  if (text.indexOf(q, start + 3) >= 0) return i;
   let line = i;
-  let text = lines[line] ?? "";
-  let j = start;
-  if (text.startsWith('"""', j) || text.startsWith("'''", j)) {
-    const q = text.slice(j, j + 3);
-    if (text.indexOf(q, j + 3) >= 0) return line;
-    while (++line < lines.length && !(lines[line] ?? "").includes(q));
-    return line;
-  }
-  for (;;) {
-    while (j < text.length) {
-      const c = text[j];
-      if (c === "#") break;
-      if (text.startsWith('"""', j) || text.startsWith("'''", j)) {
-        // A multi-line string inside an array or inline table: skip to its closing quotes.
-        const q = text.slice(j, j + 3);
-        let close = text.indexOf(q, j + 3);
-        while (close < 0 && line + 1 < lines.length) {
-          text = lines[++line] ?? "";
-          close = text.indexOf(q);
-        }
-        if (close < 0) return line;
-        j = close + 3;
-        continue;
-      }
-      if (c === '"' || c === "'") {
-        j = skipString(text, j);
-        continue;
-      }
-      if (c === "[" || c === "{") depth++;
-      else if (c === "]" || c === "}") depth--;
-      j++;
-    }
-    if (depth <= 0 || line + 1 >= lines.length) return line;
-    text = lines[++line] ?? "";
-    j = 0;
-  }
+  while (++line < lines.length && !(lines[line] ?? "").includes(q));
+  return line;
 }
 
 /** Reads a dotted key (bare or quoted segments) up to `stop` (or `]`); null if none. */

@@ -14,6 +14,8 @@ import { contentHash } from "../store/hash.ts";
 import { hostPath } from "../store/host-tree.node.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { atomicWrite, cacheDir } from "../util/host.node.ts";
+import { checkBuildSources } from "./check-sources.node.ts";
+import { allowedDirs, checkContained, checkRemote, fetchedBound, localBound, type Bound } from "./contain.node.ts";
 import { manifestError } from "./errors.ts";
 import { HASH_CACHE_FILE, HashCache, scanPath, type Scan } from "./hash-cache.node.ts";
 import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep, type LockedSource } from "./lock.ts";
@@ -42,6 +44,11 @@ export interface LoadOptions {
   fetch?: typeof fetch;
   /** Told about each lock entry resolution changed ("deps.greet: 1.2.0 (v1.2.0)"). */
   onChange?: (atomDir: string, what: string, why: string) => void;
+  /**
+   * Directories a local atom's path sources and dependencies may reach outside its repository
+   * (`--allow-outside`), besides those in EKA_ALLOW_OUTSIDE. A fetched atom never may.
+   */
+  allowOutside?: readonly string[];
 }
 
 /** The directory holding atom.toml: `ref` may name the directory or the file itself. */
@@ -74,6 +81,8 @@ const git = () => import("./git.node.ts");
 /** LoadOptions plus the path-hash cache every lock check of one command shares. */
 interface Ctx extends LoadOptions {
   hashes?: HashCache;
+  /** allowOutside and EKA_ALLOW_OUTSIDE, as real paths. */
+  allowed?: readonly string[];
   /** Manifests read so far, by directory: a dependent's lock check reads its dependency's too. */
   manifests?: Map<string, Manifest>;
 }
@@ -83,8 +92,12 @@ export async function loadAtomGraph(dir: string, opts: LoadOptions = {}): Promis
   await initBlake3();
   const loaded = new Map<string, Promise<AtomNode>>();
   const hashes = openHashCache(opts);
+  const real = realpathSync(dir);
+  const allowed = allowedDirs(opts.allowOutside);
+  // A root named by a git URI is a checkout in the cache, as fetched as any git dependency.
+  const bound = isFetched(real, opts) ? fetchedBound(real) : localBound(real, allowed);
   try {
-    return await loadOne(realpathSync(dir), "path", { ...opts, hashes, manifests: new Map() }, [], loaded);
+    return await loadOne(real, "path", { ...opts, hashes, allowed, manifests: new Map() }, [], loaded, bound);
   } finally {
     saveHashCache(hashes);
   }
@@ -97,12 +110,20 @@ export async function staleReasons(dir: string): Promise<string[]> {
   const lock = readLock(dir);
   const reasons: string[] = [];
   const hashes = openHashCache({});
-  await reconcile(dir, m, lock, { frozen: true, hashes }, reasons)
+  const real = realpathSync(dir);
+  const bound = isFetched(real, {}) ? fetchedBound(real) : localBound(real, allowedDirs(undefined));
+  await reconcile(dir, m, lock, { frozen: true, hashes }, reasons, bound)
     .catch((e: unknown) => {
       if (!(e instanceof EkaError && e.code === "E_LOCK_STALE")) throw e;
     })
     .finally(() => saveHashCache(hashes));
   return reasons;
+}
+
+function isFetched(realDir: string, opts: LoadOptions): boolean {
+  const atoms = join(opts.cacheDir ?? cacheDir(), "atoms");
+  const real = existsSync(atoms) ? realpathSync(atoms) : atoms;
+  return realDir.startsWith(real + "/");
 }
 
 function openHashCache(opts: LoadOptions): HashCache {
@@ -121,14 +142,19 @@ function saveHashCache(c: HashCache): void {
   }
 }
 
-async function loadOne(dir: string, origin: "path" | "git", opts: Ctx, stack: string[], loaded: Map<string, Promise<AtomNode>>): Promise<AtomNode> {
+/**
+ * `bound` is what the atom's paths must stay inside: a path dependency of a fetched atom shares
+ * its tree's bound, any other atom has its own.
+ */
+async function loadOne(dir: string, origin: "path" | "git", opts: Ctx, stack: string[], loaded: Map<string, Promise<AtomNode>>, bound: Bound): Promise<AtomNode> {
   const seen = loaded.get(dir);
   if (seen) return seen;
   const p = (async () => {
     const manifest = manifestIn(dir, opts.manifests);
     const lock = readLock(dir);
     const reasons: string[] = [];
-    const newLock = await reconcile(dir, manifest, lock, { ...opts, write: origin === "path" && opts.write !== false }, reasons);
+    const newLock = await reconcile(dir, manifest, lock, { ...opts, write: origin === "path" && !bound.fetched && opts.write !== false }, reasons, bound);
+    checkBuildSources(dir, manifest);
     const node: AtomNode = { dir, manifest, lock: newLock, deps: {}, origin };
     const chain = [...stack, dir];
     for (const [name, decl] of Object.entries(manifest.deps)) {
@@ -143,7 +169,8 @@ async function loadOne(dir: string, origin: "path" | "git", opts: Ctx, stack: st
         );
       }
       if (decl.kind === "git" && !existsSync(depDir)) await fetchGitAtom(newLock.deps[name] as LockedDep, depDir);
-      node.deps[name] = await loadOne(resolvedDir, decl.kind, opts, chain, loaded);
+      const depBound = decl.kind === "git" ? fetchedBound(resolvedDir) : bound.fetched ? bound : localBound(resolvedDir, opts.allowed ?? []);
+      node.deps[name] = await loadOne(resolvedDir, decl.kind, opts, chain, loaded, depBound);
     }
     return node;
   })();
@@ -195,7 +222,14 @@ export function writeLock(dir: string, lock: Lock): void {
 }
 
 /** The lock that answers `m`, from `lock` where it still does. Throws E_LOCK_STALE when frozen. */
-async function reconcile(dir: string, m: Manifest, lock: Lock, opts: Ctx, reasons: string[]): Promise<Lock> {
+async function reconcile(dir: string, m: Manifest, lock: Lock, opts: Ctx, reasons: string[], bound: Bound): Promise<Lock> {
+  // Before anything is read: a path that leaves the bound (or a fetched atom's local git URL) is refused.
+  for (const kind of ["srcs", "pins", "deps"] as const) {
+    for (const [name, decl] of Object.entries(m[kind] as Record<string, SourceDecl | DepDecl>)) {
+      if (decl.kind === "path") checkContained(dir, m, [kind, name, "path"], decl.path as string, bound);
+      else if (decl.kind === "git") checkRemote(m, [kind, name, "url"], decl.url as string, bound);
+    }
+  }
   const out = emptyLock();
   const change = (what: string, why: string) => {
     reasons.push(`${what}: ${why}`);

@@ -114,7 +114,8 @@ export function atomToIR(g: AtomGraph, variant: Variant, opts: IROptions, memo =
   const avail = ["platform.build", "platform.host", "get.<src>", "from.<dep>", "version", "atom.version", "<table>.<key>"];
   const site = (path: string[]): Site => ({ file: m.file, positions: m.positions, path });
   const str = (path: string[], s: string) => interpolate(s, vars, site(path), avail);
-  const strs = (path: string[], l: string[]) => l.map((s) => str(path, s));
+  // Each element at its own position (positions.ts records array elements as path + index).
+  const strs = (path: string[], l: string[]) => l.map((s, i) => str([...path, String(i)], s));
   const defs = (path: string[], d: Record<string, string | number | boolean>) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? str([...path, k], v) : v]));
 
   const link = (bin: string, l: string): string[] => {
@@ -141,18 +142,18 @@ export function atomToIR(g: AtomGraph, variant: Variant, opts: IROptions, memo =
     cflags: strs(["build", "cflags"], b.cflags),
     defines: defs(["build", "defines"], b.defines),
     includeDirs: strs(["build", "include"], b.include),
-    ...(b.headers ? { headers: b.headers } : {}),
+    ...(b.headers ? { headers: strs(["build", "headers"], b.headers) } : {}),
     deps: Object.values(depPaths),
     libraries: Object.entries(b.lib).map(([name, l]) => ({
       name,
-      sources: l.sources,
+      sources: strs(["build", "lib", name, "sources"], l.sources),
       cflags: strs(["build", "lib", name, "cflags"], l.cflags),
       defines: defs(["build", "lib", name, "defines"], l.defines),
-      ...(l.headers.length ? { headers: l.headers } : {}),
+      ...(l.headers.length ? { headers: strs(["build", "lib", name, "headers"], l.headers) } : {}),
     })),
     executables: Object.entries(b.bin).map(([name, e]) => ({
       name,
-      sources: e.sources,
+      sources: strs(["build", "bin", name, "sources"], e.sources),
       cflags: strs(["build", "bin", name, "cflags"], e.cflags),
       defines: defs(["build", "bin", name, "defines"], e.defines),
       link: e.link.flatMap((l) => link(name, l)),

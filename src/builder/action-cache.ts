@@ -1,7 +1,9 @@
-// The action cache: a step's key (tool, args, env, cwd and the digest of the inputs it declared),
-// and its outputs and log saved to the store under that key and restored from it. The package's
-// own store path is written as `$out` in the key, so a step whose inputs did not change hits the
-// cache although the package's pid (and $out) did.
+// The action cache: a step's key (tool, args, env, cwd, the store paths it can see and the digest
+// of the inputs it declared), and its outputs and log saved to the store under that key and
+// restored from it. The package's own store path is written as `$out` in the key, so a step whose
+// inputs did not change hits the cache although the package's pid (and $out) did. A step sees
+// only what its key covers: `declaredInputs` also says which work-directory paths it matched,
+// and the step's view of /build and $out shows only those (steps.ts).
 import { canonicalize } from "json-canonicalize";
 import { EkaError } from "../errors.ts";
 import type { Digest } from "../store/digest.ts";
@@ -12,7 +14,8 @@ import { blake3, toHex } from "../util/blake3.ts";
 import type { Locate, PackageSandbox } from "./package-sandbox.ts";
 import { copyInto, join } from "./sandbox.ts";
 
-export const ACTION_KEY_VERSION = 1;
+/** 2: steps see only their declared inputs, so entries made when they saw all of /build are not trusted. */
+export const ACTION_KEY_VERSION = 2;
 
 export interface ActionKeyParts {
   tool: string;
@@ -22,6 +25,11 @@ export interface ActionKeyParts {
   /** Declared inputs, each with the digest of what it matched. */
   inputs: [string, string][];
   outputs: string[];
+  /**
+   * Every store path the sandbox shows (sorted): immutable, so the paths alone cover what a step
+   * could read there, even one it did not declare.
+   */
+  storePaths: string[];
 }
 
 export function actionKey(parts: ActionKeyParts, outPath: string): string {
@@ -29,19 +37,28 @@ export function actionKey(parts: ActionKeyParts, outPath: string): string {
   return toHex(blake3(new TextEncoder().encode(j.split(outPath).join("$out"))));
 }
 
+/** What a step's declared inputs match in the work directories: paths relative to each. */
+export interface MatchedPaths {
+  build: string[];
+  out: string[];
+}
+
 /**
  * A step's declared inputs (`$out` substituted), each with the digest of what it matches now: the
- * content under /build or $out, or "store" for an immutable store path.
+ * content under /build or $out, or "store" for an immutable store path; and the paths matched.
  */
-export function declaredInputs(raw: readonly string[], stepId: string, sandbox: PackageSandbox): [string, string][] {
-  return raw.map((r) => {
+export function declaredInputs(raw: readonly string[], stepId: string, sandbox: PackageSandbox): { inputs: [string, string][]; matched: MatchedPaths } {
+  const matched: MatchedPaths = { build: [], out: [] };
+  const inputs = raw.map((r): [string, string] => {
     const g = sandbox.sub(r);
     const at = sandbox.locate(g.replace(/\/[^/]*[*?[].*$/, "") || g);
     if (!at) throw new EkaError("E_STEP_INPUT", `package ${sandbox.name}: step '${stepId}' declares input '${r}', which is neither under /build, $out nor an input store path`);
     if ("store" in at) return [g, "store"];
-    const rel = g.startsWith(sandbox.outPath) ? g.slice(sandbox.outPath.length + 1) : g.slice(7);
-    return [g, digestMatches(at.dir.reader(), rel)];
+    const inOut = g === sandbox.outPath || g.startsWith(sandbox.outPath + "/");
+    const rel = inOut ? g.slice(sandbox.outPath.length + 1) : g.slice(7);
+    return [g, digestMatches(at.dir.reader(), rel, inOut ? matched.out : matched.build)];
   });
+  return { inputs, matched };
 }
 
 /** Stores a step's outputs as one tree (`o/0`, `o/1`, … in declaration order, plus its log); returns its cid. */
@@ -89,23 +106,25 @@ export function restoreOutputs(store: Store, cid: string, outputs: readonly stri
 /**
  * Digest of what `pattern` matches in `tree` (relative paths; a pattern may end in a glob segment
  * such as `**\/*.h` or `*.c`). Paths and contents both count; a missing exact path counts as
- * missing, so creating it later changes the key.
+ * missing, so creating it later changes the key. `matched` receives what the digest covers: an
+ * exact path (with all below it), or each file or symlink a glob kept.
  */
-export function digestMatches(tree: TreeReader, pattern: string): string {
+export function digestMatches(tree: TreeReader, pattern: string, matched?: string[]): string {
   const star = pattern.search(/[*?[]/);
   const parts: string[] = [];
   if (star < 0) {
     walk(tree, pattern, parts, () => true);
+    matched?.push(pattern);
   } else {
     const slash = pattern.lastIndexOf("/", star);
     const base = slash < 0 ? "" : pattern.slice(0, slash);
     const re = globRegExp(slash < 0 ? pattern : pattern.slice(slash + 1));
-    walk(tree, base, parts, (rel) => re.test(rel), base);
+    walk(tree, base, parts, (rel) => re.test(rel), base, matched);
   }
   return toHex(blake3(new TextEncoder().encode(parts.join("\n"))));
 }
 
-function walk(tree: TreeReader, path: string, out: string[], keep: (rel: string) => boolean, base = path): void {
+function walk(tree: TreeReader, path: string, out: string[], keep: (rel: string) => boolean, base = path, matched?: string[]): void {
   const st = tree.stat(path);
   if (!st) {
     if (path === base) out.push(`missing ${path}`);
@@ -113,8 +132,9 @@ function walk(tree: TreeReader, path: string, out: string[], keep: (rel: string)
   }
   const rel = path === base ? "" : path.slice(base === "" ? 0 : base.length + 1);
   if (st.kind === "directory") {
-    for (const n of tree.readdir(path).sort()) walk(tree, path === "" ? n : `${path}/${n}`, out, keep, base);
+    for (const n of tree.readdir(path).sort()) walk(tree, path === "" ? n : `${path}/${n}`, out, keep, base, matched);
   } else if (rel === "" || keep(rel)) {
+    matched?.push(path);
     const d = st.kind === "symlink" ? `->${tree.readlink(path)}` : `${st.executable ? "x" : "f"}:${toHex(blake3(tree.readFile(path)))}`;
     out.push(`${rel} ${d}`);
   }

@@ -3,15 +3,17 @@
 // this thread) run over the live sandbox mounts; a daemon or a Remote Execution API client can
 // build its input root from the declared inputs and store paths instead, and return the outputs.
 // The planner and package execution see only this interface.
+import type { ViewSpec } from "../runtime/filtered.ts";
 import type { FileSystem } from "../runtime/fs.ts";
 import type { StdinReader } from "../runtime/options.ts";
 import type { TreeReader } from "../store/types.ts";
 
 /**
  * A directory the guest sees at `guest`: a host directory (Node; worker threads open it by name)
- * or a runtime file system held in this thread. `readonly` mounts reject writes.
+ * or a runtime file system held in this thread. `readonly` mounts reject writes. With `view`, the
+ * guest sees only those paths of it (and what it creates): a step's declared inputs and outputs.
  */
-export type Mount = { guest: string; readonly: boolean } & ({ host: string } | { fs: FileSystem });
+export type Mount = { guest: string; readonly: boolean; view?: ViewSpec } & ({ host: string } | { fs: FileSystem });
 
 /** A WASM module: a stable key (its store path and file, or guest path # content digest) and its bytes, read once. */
 export interface ModuleRef {

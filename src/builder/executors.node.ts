@@ -29,7 +29,7 @@ export class PoolExecutor implements Executor {
       args,
       env,
       cwd,
-      mounts: req.mounts.map((m) => ({ guest: m.guest, kind: "host", path: hostOf(m), readonly: m.readonly })),
+      mounts: req.mounts.map((m) => ({ guest: m.guest, kind: "host", path: hostOf(m), readonly: m.readonly, ...(m.view ? { view: m.view } : {}) })),
       deterministic: deterministic ? { sourceDateEpoch: Number(env.SOURCE_DATE_EPOCH ?? "1") } : false,
       ...(stdin ? { stdin } : {}),
       ...(this.timeoutMs ? { timeoutMs: this.timeoutMs } : {}),

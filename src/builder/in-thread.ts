@@ -1,6 +1,7 @@
 // The in-thread executor: commands run one at a time on this thread's WASI host, so output streams
 // as the guest writes it and stdin is read when the guest asks. Where a mount's files live is the
 // caller's: Node opens host directories (NodeDirFS), a browser passes its memory file systems.
+import { FilteredFS } from "../runtime/filtered.ts";
 import type { FileSystem } from "../runtime/fs.ts";
 import { compileModule } from "../runtime/modules.ts";
 import { runWasi } from "../runtime/wasi.ts";
@@ -32,7 +33,7 @@ export class InThreadExecutor implements Executor {
       args,
       env,
       cwd,
-      preopens: req.mounts.map((mt) => ({ guest: mt.guest, fs: fsOf(mt) })),
+      preopens: req.mounts.map((mt) => ({ guest: mt.guest, fs: mt.view ? new FilteredFS(fsOf(mt), mt.view) : fsOf(mt) })),
       ...(deterministic ? { deterministic: { epochNs: BigInt(env.SOURCE_DATE_EPOCH ?? "1") * 1_000_000_000n } } : {}),
       ...(req.stdin ? { stdin: req.stdin } : {}),
       ...(req.stdout ? { stdout: req.stdout } : {}),

@@ -4,6 +4,7 @@
 // every step starts from; and `locate`, which says where a guest path lives.
 import { storePathOf } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
+import type { ViewSpec } from "../runtime/filtered.ts";
 import type { Store } from "../store/store.ts";
 import { toolchainMounts } from "../toolchains/hooks.ts";
 import type { Mount } from "./executor.ts";
@@ -15,6 +16,12 @@ export const DEFAULT_SOURCE_DATE_EPOCH = "1";
 /** Where a guest path lives: in a work directory (`rel` inside it) or in an input store path. */
 export type Located = { dir: WorkDir; rel: string } | { store: string };
 export type Locate = (guest: string) => Located | null;
+
+/** What one command may see of the work directories. */
+export interface WorkViews {
+  build: ViewSpec;
+  out: ViewSpec;
+}
 
 export interface PackageSandbox {
   readonly name: string;
@@ -30,8 +37,11 @@ export interface PackageSandbox {
   locate: Locate;
   /** Replaces `$out` by the package's store path. */
   sub(s: string): string;
-  /** The mounts of one command: the fixed ones and a fresh /tmp, removed by `release`. */
-  commandMounts(): { mounts: Mount[]; release: () => void };
+  /**
+   * The mounts of one command: the fixed ones and a fresh /tmp, removed by `release`. With
+   * `views`, /build and $out show only those paths (a step's declared inputs and outputs).
+   */
+  commandMounts(views?: WorkViews): { mounts: Mount[]; release: () => void };
   /** Removes the work directories (all but $out with keepOut, which the caller disposes). */
   dispose(keepOut?: boolean): void;
 }
@@ -50,11 +60,13 @@ export function assembleSandbox(ir: PackageIR, outPath: string, closure: readonl
   const storeView = sandboxes.workDir("store");
   scratch.push(storeView);
   for (const p of [...closure, outPath]) storeView.mkdirp(p.slice(p.lastIndexOf("/") + 1));
+  const buildMount = build.mount("/build");
+  const outMount = out.mount(outPath);
   const fixed: Mount[] = [
     { ...storeView.mount("/nix/store"), readonly: true },
     ...closure.map((p) => sandboxes.inputMount(store, p)),
-    build.mount("/build"),
-    out.mount(outPath),
+    buildMount,
+    outMount,
     ...toolchainMounts(inputs)
       .filter((m) => closure.includes(m.storePath))
       .map((m) => sandboxes.inputMount(store, m.storePath, m.path, m.guest)),
@@ -83,10 +95,11 @@ export function assembleSandbox(ir: PackageIR, outPath: string, closure: readonl
     env,
     locate,
     sub: (s) => s.split("$out").join(outPath),
-    commandMounts() {
+    commandMounts(views) {
       const tmp = sandboxes.workDir("tmp");
       scratch.push(tmp);
-      return { mounts: [...fixed, tmp.mount("/tmp")], release: () => tmp.dispose() };
+      const viewed = views ? fixed.map((m) => (m === buildMount ? { ...m, view: views.build } : m === outMount ? { ...m, view: views.out } : m)) : fixed;
+      return { mounts: [...viewed, tmp.mount("/tmp")], release: () => tmp.dispose() };
     },
     dispose(keepOut = false) {
       build.dispose();

@@ -7,9 +7,10 @@ import type { Step } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
 import { runStepCommand, type ToolResult, type ToolRunner } from "../toolchains/hooks.ts";
 import { concatBytes } from "../util/bytes.ts";
-import { actionKey, declaredInputs, restoreOutputs, saveOutputs } from "./action-cache.ts";
+import type { ViewSpec } from "../runtime/filtered.ts";
+import { actionKey, declaredInputs, restoreOutputs, saveOutputs, type MatchedPaths } from "./action-cache.ts";
 import type { ExecRequest, ExecResult, Executor } from "./executor.ts";
-import type { Locate, PackageSandbox } from "./package-sandbox.ts";
+import type { Locate, PackageSandbox, WorkViews } from "./package-sandbox.ts";
 import { copyInto } from "./sandbox.ts";
 import { runInOrder, type Semaphore } from "./schedule.ts";
 import type { BuildState } from "./state.ts";
@@ -60,8 +61,8 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
   const cwd = sb.sub(step.cwd ?? "/build");
   const outputs = (step.outputs ?? []).map(sb.sub);
   const tool = resolveTool(step.tool, sb, ctx.store);
-  const inputs = declaredInputs(step.inputs ?? [], step.id, sb);
-  const key = actionKey({ tool: tool.key, args, env, cwd, inputs, outputs }, sb.outPath);
+  const { inputs, matched } = declaredInputs(step.inputs ?? [], step.id, sb);
+  const key = actionKey({ tool: tool.key, args, env, cwd, inputs, outputs, storePaths: [...sb.closure].sort() }, sb.outPath);
   const announce = () => ctx.onProgress?.({ type: "step-start", storePath: sb.outPath, stepId: step.id, stepsDone: counts.done, stepsTotal: counts.total });
   let t0 = Date.now();
   // A step that declares no outputs can't be restored from the cache, so it always runs.
@@ -78,7 +79,10 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
       const at = sb.locate(o);
       if (at && "dir" in at && at.rel.includes("/")) at.dir.mkdirp(at.rel.slice(0, at.rel.lastIndexOf("/")));
     }
-    const { mounts, release } = sb.commandMounts();
+    // A step that declares outputs is keyed (and so may be answered from the cache): it sees only
+    // what its key covers, in --check too. One without outputs always runs, so it sees everything.
+    const views = outputs.length > 0 ? stepViews(matched, outputs, cwd, sb) : undefined;
+    const { mounts, release } = sb.commandMounts(views);
     let r: ToolResult;
     try {
       r = await ctx.slots.with(() => {
@@ -87,7 +91,7 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
         // Announced once it holds a slot, so "running" means running, not queued.
         announce();
         t0 = Date.now();
-        if ("builtin" in tool) return Promise.resolve(builtinCopy(args, sb.locate));
+        if ("builtin" in tool) return Promise.resolve(builtinCopy(args, sb.locate, (at) => !views || shows(at.dir === sb.build ? views.build : views.out, at.rel)));
         const request = { stepId: step.id, inputs, storePaths: sb.closure, outputs, mounts };
         const run: ToolRunner = (argv) => execute(ctx, sb.locate, { ...request, command: { module: tool.module, args: argv, env, cwd } });
         return runStepCommand({ tool: step.tool, args, env, cwd, moduleKey: tool.key }, run);
@@ -106,6 +110,26 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
   }
   counts.done++;
   ctx.onProgress?.({ type: "step-done", storePath: sb.outPath, stepId: step.id, cached, ms: Date.now() - t0, stepsDone: counts.done, stepsTotal: counts.total });
+}
+
+/**
+ * What a step may see of /build and $out: what its declared inputs matched (so exactly what its
+ * key covers), its declared outputs, and its working directory (listing only those).
+ */
+function stepViews(matched: MatchedPaths, outputs: readonly string[], cwd: string, sb: PackageSandbox): WorkViews {
+  const views: WorkViews = { build: { paths: [...matched.build], dirs: [] }, out: { paths: [...matched.out], dirs: [] } };
+  const add = (guest: string, kind: "paths" | "dirs") => {
+    const at = sb.locate(guest);
+    if (at && "dir" in at) ((at.dir === sb.build ? views.build : views.out)[kind] as string[]).push(at.rel);
+  };
+  for (const o of outputs) add(o, "paths");
+  add(cwd, "dirs");
+  return views;
+}
+
+/** Whether `view` shows `rel` (it or a directory above it is one of its paths). */
+function shows(view: ViewSpec, rel: string): boolean {
+  return view.paths.some((p) => p === "" || p === rel || rel.startsWith(p + "/"));
 }
 
 /** One command of a step through the executor; outputs it returns (not written in place) are installed. */

@@ -8,7 +8,7 @@ import { resolveNamedTool } from "../toolchains/hooks.ts";
 import { digestMatches } from "./action-cache.ts";
 import type { ExecResult, ModuleRef } from "./executor.ts";
 import type { Locate, PackageSandbox } from "./package-sandbox.ts";
-import { copyInto, join } from "./sandbox.ts";
+import { copyInto, join, type WorkDir } from "./sandbox.ts";
 
 export type Tool = { builtin: string; key: string } | { module: ModuleRef; key: string };
 
@@ -31,8 +31,11 @@ function storeModule(store: Store, storePath: string, rel: string): Tool {
   return { key, module: { key, bytes: () => store.readFile(storePath, rel) } };
 }
 
-/** `builtin:copy [--base DIR] SRC… DSTDIR`: copies files keeping their path relative to DIR. */
-export function builtinCopy(args: string[], locate: Locate): ExecResult {
+/**
+ * `builtin:copy [--base DIR] SRC… DSTDIR`: copies files keeping their path relative to DIR. Like a
+ * command, it reads only what the step declared (`declared`), so its action key covers it.
+ */
+export function builtinCopy(args: string[], locate: Locate, declared: (at: { dir: WorkDir; rel: string }) => boolean): ExecResult {
   const rest = args.slice(1);
   let base = "";
   if (rest[0] === "--base") {
@@ -46,6 +49,7 @@ export function builtinCopy(args: string[], locate: Locate): ExecResult {
   for (const s of rest) {
     const from = locate(s);
     if (!from || !("dir" in from)) return fail(`source '${s}' must be under /build or $out`);
+    if (!declared(from)) return fail(`source '${s}' is not among the step's declared inputs`);
     if (!from.dir.reader().stat(from.rel)) return fail(`'${s}' does not exist`);
     const rel = base && s.startsWith(base + "/") ? s.slice(base.length + 1) : (s.split("/").pop() ?? s);
     copyInto(from.dir.reader(), from.rel, to.dir, join(to.rel, rel));

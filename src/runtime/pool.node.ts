@@ -12,17 +12,19 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import { EkaError, type ErrorCode } from "../errors.ts";
+import type { ViewSpec } from "./filtered.ts";
 import type { FileSystem } from "./fs.ts";
 import { cachedModule, compileModule } from "./modules.ts";
 
 /**
- * What a job sees, described as data. `host`: a host directory; `memory`: a fresh in-memory file
+ * What a job sees, described as data. `host`: a host directory (with `view`, only those of its
+ * paths: runtime/filtered.ts); `memory`: a fresh in-memory file
  * system seeded with `files` (guest-relative paths), returned after the run when `collect` is set;
  * `module`: a file system built inside the worker by `(await import(url))[exportName](options)`, so
  * other layers add kinds (the seed's sysroot, a store view) without the pool knowing them.
  */
 export type MountSpec =
-  | { guest: string; kind: "host"; path: string; readonly?: boolean }
+  | { guest: string; kind: "host"; path: string; readonly?: boolean; view?: ViewSpec }
   | { guest: string; kind: "memory"; files?: Record<string, Uint8Array>; collect?: boolean }
   | { guest: string; kind: "module"; url: string; exportName: string; options?: unknown };
 

@@ -8,7 +8,7 @@ import { EkaError, type ErrorCode } from "../errors.ts";
 import { hostIoError } from "../util/io-errors.ts";
 import { adoptModule, cachedModule } from "./modules.ts";
 import { deterministicOptions, type MountSpec, type PoolJob, type PoolResult, type ProgramContext } from "./pool.node.ts";
-import { MemoryFS, runWasi, walk, writeFile, type FileSystem } from "./index.ts";
+import { FilteredFS, MemoryFS, runWasi, walk, writeFile, type FileSystem } from "./index.ts";
 import { NodeDirFS } from "./nodefs.node.ts";
 
 type Message = { type: "module"; key: string; module: WebAssembly.Module } | { type: "job"; id: number; job: PoolJob };
@@ -86,8 +86,10 @@ async function importUrl(url: string): Promise<Record<string, unknown>> {
 
 async function buildMount(spec: MountSpec): Promise<FileSystem> {
   switch (spec.kind) {
-    case "host":
-      return new NodeDirFS(spec.path, { readonly: spec.readonly ?? false }) as FileSystem;
+    case "host": {
+      const dir = new NodeDirFS(spec.path, { readonly: spec.readonly ?? false }) as FileSystem;
+      return spec.view ? new FilteredFS(dir, spec.view) : dir;
+    }
     case "memory": {
       const fs = new MemoryFS() as FileSystem;
       for (const [path, data] of Object.entries(spec.files ?? {})) writeFile(fs, path, data);

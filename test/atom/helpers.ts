@@ -5,8 +5,14 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `eka-atom-${prefix}-`));
+/**
+ * A temp directory; with `repo` it is a git work tree, so sibling atoms in it may name each other
+ * by path (outside one repository that needs --allow-outside).
+ */
+export function tempDir(prefix: string, { repo = false } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), `eka-atom-${prefix}-`));
+  if (repo) execFileSync("git", ["init", "-q", dir]);
+  return dir;
 }
 
 /** Writes files (relative path → text) under `dir`; returns `dir`. */

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { EkaError } from "../../src/errors.ts";
 import { parseManifest, pinArg } from "../../src/atom/manifest.ts";
+import { lookup, pathKey, scanPositions } from "../../src/atom/positions.ts";
 
 const FULL = `# every table
 dist = ["tar", "nar"]
@@ -175,6 +176,26 @@ describe("atom.toml errors name file, line and column", () => {
     expect(f).toMatchObject({ code: "E_MANIFEST_SEMVER", line: 3, column: 11 });
     expect(f.message).toMatch(/'1\.0' is not a semver version/);
     expect(failure(`${head}[deps.x]\nurl = "file:///r"\nversion = "^^1"\n`)).toMatchObject({ code: "E_MANIFEST_SEMVER", line: 6, column: 11 });
+  });
+
+  it("an unterminated ${ points at its $, wherever it sits; $${ without a } stays literal", () => {
+    expect(failure(`${head}[srcs.x]\nurl = "https://h/\${version/x.tar"\n`)).toMatchObject({ code: "E_MANIFEST_INTERPOLATION", line: 5, column: 18 });
+    expect(failure(`${head}[srcs.x]\nurl = "https://h/\${version}/\${major"\n`)).toMatchObject({ code: "E_MANIFEST_INTERPOLATION", line: 5, column: 29 });
+    expect(failure(`${head}[pins.p]\nurl = "https://x/y.tar"\nargs = { system = "\${platform.host" }\n`)).toMatchObject({ code: "E_MANIFEST_INTERPOLATION", line: 6 });
+    expect(parseManifest(`${head}[srcs.x]\nurl = "https://h/$\${x"\n`).srcs.x?.url).toBe("https://h/$${x");
+  });
+
+  it("records each array element's position, across lines and comments", () => {
+    const text = `${head}[build]\nsources = ["a.c", "b.c"]\nlist = [\n  "x", # a comment, with ] and "quotes"\n\n  ["nested", 1],\n  """long\nstring""", "y",\n]\n`;
+    const positions = scanPositions(text);
+    const at = (...p: string[]) => lookup(positions, ["build", ...p], "value");
+    expect(at("sources", "0")).toEqual({ line: 5, column: 12 });
+    expect(at("sources", "1")).toEqual({ line: 5, column: 19 });
+    expect(at("list", "0")).toEqual({ line: 7, column: 3 });
+    expect(at("list", "1")).toEqual({ line: 9, column: 3 });
+    expect(at("list", "2")).toEqual({ line: 10, column: 3 });
+    expect(at("list", "3")).toEqual({ line: 11, column: 12 });
+    expect(positions.has(pathKey(["build", "list", "4"]))).toBe(false);
   });
 
   it("unresolvable interpolation points at the ${", () => {

@@ -27,7 +27,7 @@ const app = (dir: string, deps: string) =>
   });
 
 beforeAll(async () => {
-  root = tempDir("resolve");
+  root = tempDir("resolve", { repo: true });
   cache = join(root, "cache");
   lib = gitAtomRepo(root, "mylib", ["1.0.0", "1.1.1", "1.2.0", "2.0.0"]);
   server = createServer((req, res) => {

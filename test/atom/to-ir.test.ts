@@ -46,7 +46,7 @@ const irs = (choices: Choices) => variantsOf(app.manifest, choices).map((v) => a
 
 beforeAll(async () => {
   await initIR();
-  const root = tempDir("to-ir");
+  const root = tempDir("to-ir", { repo: true });
   writeFiles(join(root, "lib"), libAtom("lib", "0.1.0"));
   writeFiles(join(root, "app"), { "atom.toml": APP, "src/main.c": "int main(void) { return 0; }\n", "tools/tool.txt": "tool\n" });
   app = await loadAtomGraph(join(root, "app"), { cacheDir: join(root, "cache") });

@@ -15,6 +15,8 @@ const saved = { ...process.env };
 
 beforeAll(() => {
   tmp = realpathSync(mkdtempSync(join(tmpdir(), "eka-door-")));
+  // One repository, so app may name ../lib by path.
+  mkdirSync(join(tmp, ".git"));
   const atom = (name: string, body: string, files: Record<string, string>) => {
     mkdirSync(join(tmp, name, "src"), { recursive: true });
     writeFileSync(join(tmp, name, "atom.toml"), `[atom]\nid = "${name}"\nversion = "1.0.0"\n\n[srcs.main]\npath = "src"\n\n${body}`);

@@ -22,6 +22,10 @@ Options:
                        with -o, also make a changed checkout behind the link again
   -j, --jobs N         Run at most N build commands at once (default: one per core)
       --frozen         Fail if atom.lock is out of date instead of updating it
+      --allow-outside DIR
+                       Let path sources and path dependencies reach DIR, outside the
+                       atom's repository (its git work tree, or its directory); repeatable.
+                       EKA_ALLOW_OUTSIDE (DIR:DIR…) does the same. Fetched atoms never may.
       --no-progress    Do not show progress
   -h, --help           Show this help
 
@@ -44,6 +48,7 @@ const OPTIONS = {
   repair: { type: "boolean" },
   jobs: { type: "string", short: "j" },
   frozen: { type: "boolean" },
+  "allow-outside": { type: "string", multiple: true },
   "no-progress": { type: "boolean" },
 } as const;
 
@@ -52,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   const jobs = positiveInt("eka build", "jobs", values.jobs);
   const dir = await atomDirFromArg(positionals[0] ?? ".");
   const t0 = performance.now();
-  const [prepared, store] = await Promise.all([prepareAtom(dir, choices, values.frozen ? { frozen: true } : {}), openDefaultStore()]);
+  const [prepared, store] = await Promise.all([prepareAtom(dir, choices, loadOptions(values)), openDefaultStore()]);
   const tty = !values.json && !values["no-progress"] && process.stderr.isTTY === true;
   const progress = values["no-progress"] || values.json ? undefined : new ProgressRenderer(process.stderr, { tty });
   const ac = new AbortController();
@@ -130,4 +135,9 @@ export async function run(argv: string[]): Promise<number> {
 export async function openDefaultStore() {
   const { openStore } = await import("../../store/open.node.ts");
   return openStore();
+}
+
+/** `--frozen` and `--allow-outside`, as the atom loader takes them (eka build and eka run). */
+export function loadOptions(values: { frozen?: boolean; "allow-outside"?: string[] }): { frozen?: boolean; allowOutside?: string[] } {
+  return { ...(values.frozen ? { frozen: true } : {}), ...(values["allow-outside"] ? { allowOutside: values["allow-outside"] } : {}) };
 }

@@ -7,7 +7,7 @@ import { parseCommand } from "../args.ts";
 import { atomDirFromArg, buildPrepared, prepareAtom, type PreparedAtom } from "../atoms.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { readStdin, writeFd } from "../stdio.ts";
-import { openDefaultStore } from "./build.ts";
+import { loadOptions, openDefaultStore } from "./build.ts";
 
 export const summary = "Build an atom if needed and run its program";
 export const help = `Usage: eka run [ATOM] [options] [--VARIANT=CHOICE…] [-- ARGS…]
@@ -21,6 +21,9 @@ The exit status is the program's.
 Options:
   -p, --program NAME   Which of the atom's programs ([build.bin.NAME]); default: the first
       --frozen         Fail if atom.lock is out of date instead of updating it
+      --allow-outside DIR
+                       Let path sources and dependencies reach DIR outside the atom's
+                       repository, as for 'eka build'; repeatable
       --host=TRIPLE    With several host platforms, which one (default: the first)
       --NAME=CHOICE    A variant choice, as for 'eka build'
   -h, --help           Show this help
@@ -33,6 +36,7 @@ Examples:
 const OPTIONS = {
   program: { type: "string", short: "p" },
   frozen: { type: "boolean" },
+  "allow-outside": { type: "string", multiple: true },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -41,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     argv,
   );
   const dir = await atomDirFromArg(positionals[0] ?? ".");
-  const prepared = await prepareAtom(dir, choices, values.frozen ? { frozen: true } : {});
+  const prepared = await prepareAtom(dir, choices, loadOptions(values));
   return runAtomProgram(prepared, values.program, progArgs);
 }
 
