@@ -150,35 +150,8 @@ export function parseManifest(source: string, file = MANIFEST_FILE): Manifest {
     c.name(["srcs", name], name);
     m.srcs[name] = c.source(["srcs", name], c.table(["srcs", name], v, true), SRC_KEYS, m);
   }
-  const pinsT = doc.pins === undefined ? {} : c.table(["pins"], doc.pins, true);
-  for (const [name, v] of Object.entries(pinsT)) {
-    c.name(["pins", name], name);
-    const t = c.table(["pins", name], v, true);
-    const src = c.source(["pins", name], t, PIN_KEYS, m);
-    const entry = t.entry === undefined ? undefined : c.str(["pins", name, "entry"], t.entry, true, "a path inside the pin, e.g. \"default.nix\"");
-    const argsT = t.args === undefined ? {} : c.table(["pins", name, "args"], t.args, true);
-    const args: Record<string, string | number | boolean> = {};
-    for (const [k, a] of Object.entries(argsT)) {
-      if (typeof a !== "string" && typeof a !== "number" && typeof a !== "boolean") throw c.type(["pins", name, "args", k], "a string, number or boolean", "value");
-      args[k] = a;
-      // Check references now (with a sample host) so a bad name fails at parse time, with its position.
-      if (typeof a === "string") pinArg(m, ["pins", name, "args", k], a, { build, host: hosts[0] ?? DEFAULT_PLATFORM });
-    }
-    m.pins[name] = { ...src, ...(entry !== undefined ? { entry } : {}), args };
-  }
-  const depsT = doc.deps === undefined ? {} : c.table(["deps"], doc.deps, true);
-  for (const [name, v] of Object.entries(depsT)) {
-    c.name(["deps", name], name);
-    const t = c.table(["deps", name], v, true);
-    c.keys(["deps", name], t, DEP_KEYS, `[deps.${name}] keys`);
-    const url = t.url === undefined ? undefined : c.str(["deps", name, "url"], t.url, true, "a git repository URL");
-    const path = t.path === undefined ? undefined : c.str(["deps", name, "path"], t.path, true, "a directory relative to this atom");
-    const range = t.version === undefined ? undefined : c.str(["deps", name, "version"], t.version, true, "a semver range such as \"^1.2\"");
-    if (range !== undefined && semver.validRange(range) === null) throw c.semver(["deps", name, "version"], `'${range}' is not a semver range; write e.g. "^1.2", "~1.2.3", ">=1 <3" or "*"`, "value");
-    if ((url === undefined) === (path === undefined)) throw c.missing(["deps", name], `[deps.${name}] needs exactly one of url (a git repository, with version) or path (a directory)`);
-    if (url !== undefined && range === undefined) throw c.missing(["deps", name], `[deps.${name}] has a url but no version; add version = "*" or a range such as "^1"`);
-    m.deps[name] = url !== undefined ? { kind: "git", url, ...(range ? { version: range } : {}) } : { kind: "path", path: path as string, ...(range ? { version: range } : {}) };
-  }
+  checkPins(c, doc, m);
+  checkDeps(c, doc, m);
 
   if (doc.build !== undefined) m.build = c.buildTable(doc.build, m);
   return m;
@@ -370,6 +343,44 @@ class Checker {
     };
     if (t.headers !== undefined) out.headers = this.strList(["build", "headers"], t.headers, "a list of header globs");
     return out;
+  }
+}
+
+/** [pins.NAME]: a source plus its entry and arguments; argument references checked now. */
+function checkPins(c: Checker, doc: Record<string, unknown>, m: Manifest): void {
+  const { build, hosts } = m.platform;
+  const pinsT = doc.pins === undefined ? {} : c.table(["pins"], doc.pins, true);
+  for (const [name, v] of Object.entries(pinsT)) {
+    c.name(["pins", name], name);
+    const t = c.table(["pins", name], v, true);
+    const src = c.source(["pins", name], t, PIN_KEYS, m);
+    const entry = t.entry === undefined ? undefined : c.str(["pins", name, "entry"], t.entry, true, "a path inside the pin, e.g. \"default.nix\"");
+    const argsT = t.args === undefined ? {} : c.table(["pins", name, "args"], t.args, true);
+    const args: Record<string, string | number | boolean> = {};
+    for (const [k, a] of Object.entries(argsT)) {
+      if (typeof a !== "string" && typeof a !== "number" && typeof a !== "boolean") throw c.type(["pins", name, "args", k], "a string, number or boolean", "value");
+      args[k] = a;
+      // Check references now (with a sample host) so a bad name fails at parse time, with its position.
+      if (typeof a === "string") pinArg(m, ["pins", name, "args", k], a, { build, host: hosts[0] ?? DEFAULT_PLATFORM });
+    }
+    m.pins[name] = { ...src, ...(entry !== undefined ? { entry } : {}), args };
+  }
+}
+
+/** [deps.NAME]: exactly one of a git url (with a version range) or a path. */
+function checkDeps(c: Checker, doc: Record<string, unknown>, m: Manifest): void {
+  const depsT = doc.deps === undefined ? {} : c.table(["deps"], doc.deps, true);
+  for (const [name, v] of Object.entries(depsT)) {
+    c.name(["deps", name], name);
+    const t = c.table(["deps", name], v, true);
+    c.keys(["deps", name], t, DEP_KEYS, `[deps.${name}] keys`);
+    const url = t.url === undefined ? undefined : c.str(["deps", name, "url"], t.url, true, "a git repository URL");
+    const path = t.path === undefined ? undefined : c.str(["deps", name, "path"], t.path, true, "a directory relative to this atom");
+    const range = t.version === undefined ? undefined : c.str(["deps", name, "version"], t.version, true, "a semver range such as \"^1.2\"");
+    if (range !== undefined && semver.validRange(range) === null) throw c.semver(["deps", name, "version"], `'${range}' is not a semver range; write e.g. "^1.2", "~1.2.3", ">=1 <3" or "*"`, "value");
+    if ((url === undefined) === (path === undefined)) throw c.missing(["deps", name], `[deps.${name}] needs exactly one of url (a git repository, with version) or path (a directory)`);
+    if (url !== undefined && range === undefined) throw c.missing(["deps", name], `[deps.${name}] has a url but no version; add version = "*" or a range such as "^1"`);
+    m.deps[name] = url !== undefined ? { kind: "git", url, ...(range ? { version: range } : {}) } : { kind: "path", path: path as string, ...(range ? { version: range } : {}) };
   }
 }
 

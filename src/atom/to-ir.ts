@@ -84,24 +84,9 @@ export function atomToIR(g: AtomGraph, variant: Variant, opts: IROptions, memo =
     deps[name] = atomToIR(dg, { host: variant.host, provide }, opts, memo);
   }
 
-  const sources: Record<string, SourceSpec> = {};
-  const addSource = (irName: string, what: string, locked: LockedSource | undefined, unpack: boolean | ArchiveFormat | undefined) => {
-    if (!locked) throw new EkaError("E_LOCK_STALE", `${m.file}: ${what} is not in atom.lock; run 'eka resolve'`);
-    const u = unpack === undefined ? {} : { unpack };
-    if (locked.kind === "path") sources[irName] = { kind: "path", path: pathSourceKey(m, locked.path as string), hash: locked.hash, ...u };
-    else if (locked.kind === "url") sources[irName] = { kind: "url", url: locked.url as string, hash: locked.hash, ...u };
-    else sources[irName] = { kind: "git", url: locked.url as string, rev: locked.rev as string, hash: locked.hash };
-  };
-  for (const [name, s] of Object.entries(m.srcs)) addSource(name, `srcs.${name}`, g.lock.srcs[name], s.unpack);
-  for (const [name, s] of Object.entries(m.pins)) addSource(`pins.${name}`, `pins.${name}`, g.lock.pins[name], s.unpack);
-
+  const sources = lockedSources(g);
   const platform = { build: m.platform.build, host: variant.host };
-  const pins: Record<string, { entry?: string; args: Record<string, string | number | boolean> }> = {};
-  for (const [name, p] of Object.entries(m.pins)) {
-    const args: Record<string, string | number | boolean> = {};
-    for (const [k, v] of Object.entries(p.args)) args[k] = typeof v === "string" ? pinArg(m, ["pins", name, "args", k], v, platform) : v;
-    pins[name] = { ...(p.entry !== undefined ? { entry: p.entry } : {}), args };
-  }
+  const pins = pinConfig(m, platform);
 
   const depPaths = Object.fromEntries(Object.entries(deps).map(([n, ir]) => [n, storePathOf(ir)]));
   const vars: Vars = (n) => {
@@ -118,22 +103,7 @@ export function atomToIR(g: AtomGraph, variant: Variant, opts: IROptions, memo =
   const strs = (path: string[], l: string[]) => l.map((s, i) => str([...path, String(i)], s));
   const defs = (path: string[], d: Record<string, string | number | boolean>) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "string" ? str([...path, k], v) : v]));
 
-  const link = (bin: string, l: string): string[] => {
-    if (!l.startsWith("from.")) return [l];
-    const [, depName = "", lib] = l.split(".");
-    const dg = g.deps[depName];
-    if (!dg) {
-      const near = didYouMean(depName, Object.keys(g.deps));
-      throw manifestError("E_MANIFEST_TYPE", site(["build", "bin", bin, "link"]), `link '${l}': no dependency '${depName}' in [deps]${near ? ` (did you mean 'from.${near}'?)` : ""}; link "from.DEP" or "from.DEP.LIB" of a [deps] entry`, "value");
-    }
-    const libs = Object.keys(dg.manifest.build?.lib ?? {});
-    if (lib === undefined) {
-      if (libs.length === 0) throw manifestError("E_MANIFEST_TYPE", site(["build", "bin", bin, "link"]), `link '${l}': ${dg.manifest.atom.id} builds no library ([build.lib.*])`, "value");
-      return libs;
-    }
-    if (!libs.includes(lib)) throw manifestError("E_MANIFEST_TYPE", site(["build", "bin", bin, "link"]), `link '${l}': ${dg.manifest.atom.id} has no library '${lib}'; it has ${libs.join(", ") || "none"}`, "value");
-    return [lib];
-  };
+  const link = (bin: string, l: string): string[] => linkNames(g, site(["build", "bin", bin, "link"]), l);
 
   const spec: CBuildSpec = {
     srcDir: `/build/${b.src}`,
@@ -185,3 +155,49 @@ export function atomToIR(g: AtomGraph, variant: Variant, opts: IROptions, memo =
 export function programsOf(m: Manifest): string[] {
   return Object.keys(m.build?.bin ?? {});
 }
+
+/** The IR sources of an atom's [srcs] and [pins], as its lock pins them (path sources by pathSourceKey). */
+function lockedSources(g: AtomGraph): Record<string, SourceSpec> {
+  const m = g.manifest;
+  const sources: Record<string, SourceSpec> = {};
+  const add = (irName: string, what: string, locked: LockedSource | undefined, unpack: boolean | ArchiveFormat | undefined) => {
+    if (!locked) throw new EkaError("E_LOCK_STALE", `${m.file}: ${what} is not in atom.lock; run 'eka resolve'`);
+    const u = unpack === undefined ? {} : { unpack };
+    if (locked.kind === "path") sources[irName] = { kind: "path", path: pathSourceKey(m, locked.path as string), hash: locked.hash, ...u };
+    else if (locked.kind === "url") sources[irName] = { kind: "url", url: locked.url as string, hash: locked.hash, ...u };
+    else sources[irName] = { kind: "git", url: locked.url as string, rev: locked.rev as string, hash: locked.hash };
+  };
+  for (const [name, s] of Object.entries(m.srcs)) add(name, `srcs.${name}`, g.lock.srcs[name], s.unpack);
+  for (const [name, s] of Object.entries(m.pins)) add(`pins.${name}`, `pins.${name}`, g.lock.pins[name], s.unpack);
+  return sources;
+}
+
+/** The pins' entries and arguments for the IR's config, platform references filled in. */
+function pinConfig(m: Manifest, platform: { build: string; host: string }): Record<string, { entry?: string; args: Record<string, string | number | boolean> }> {
+  const pins: Record<string, { entry?: string; args: Record<string, string | number | boolean> }> = {};
+  for (const [name, p] of Object.entries(m.pins)) {
+    const args: Record<string, string | number | boolean> = {};
+    for (const [k, v] of Object.entries(p.args)) args[k] = typeof v === "string" ? pinArg(m, ["pins", name, "args", k], v, platform) : v;
+    pins[name] = { ...(p.entry !== undefined ? { entry: p.entry } : {}), args };
+  }
+  return pins;
+}
+
+/** The libraries a `link` entry names: a system library as is, or `from.DEP[.LIB]` of a [deps] entry. */
+function linkNames(g: AtomGraph, at: Site, l: string): string[] {
+  if (!l.startsWith("from.")) return [l];
+  const [, depName = "", lib] = l.split(".");
+  const dg = g.deps[depName];
+  if (!dg) {
+    const near = didYouMean(depName, Object.keys(g.deps));
+    throw manifestError("E_MANIFEST_TYPE", at, `link '${l}': no dependency '${depName}' in [deps]${near ? ` (did you mean 'from.${near}'?)` : ""}; link "from.DEP" or "from.DEP.LIB" of a [deps] entry`, "value");
+  }
+  const libs = Object.keys(dg.manifest.build?.lib ?? {});
+  if (lib === undefined) {
+    if (libs.length === 0) throw manifestError("E_MANIFEST_TYPE", at, `link '${l}': ${dg.manifest.atom.id} builds no library ([build.lib.*])`, "value");
+    return libs;
+  }
+  if (!libs.includes(lib)) throw manifestError("E_MANIFEST_TYPE", at, `link '${l}': ${dg.manifest.atom.id} has no library '${lib}'; it has ${libs.join(", ") || "none"}`, "value");
+  return [lib];
+}
+

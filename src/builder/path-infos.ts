@@ -3,7 +3,7 @@
 // lookup per path it needs and the closure sizes of the results cost nothing more.
 import { EkaError } from "../errors.ts";
 import { findDamage, type Damage } from "../store/repair.ts";
-import type { Store } from "../store/store.ts";
+import { closureOf, type Store } from "../store/store.ts";
 import type { PathInfo } from "../store/types.ts";
 import type { PlanNode } from "./plan.ts";
 import type { BuildResult } from "./types.ts";
@@ -41,17 +41,7 @@ export class PathInfos {
 
   /** The paths and everything they refer to, transitively; sorted. A missing path is E_NOT_IN_STORE. */
   closure(storePaths: readonly string[]): string[] {
-    const seen = new Set<string>();
-    const stack = [...storePaths];
-    while (stack.length) {
-      const p = stack.pop() as string;
-      if (seen.has(p)) continue;
-      const info = this.get(p);
-      if (!info) throw new EkaError("E_NOT_IN_STORE", `${p} is not in the store ${this.store.address}`);
-      seen.add(p);
-      for (const r of info.references) if (!seen.has(r)) stack.push(r);
-    }
-    return [...seen].sort();
+    return closureOf(storePaths, (p) => this.get(p), this.store.address);
   }
 }
 

@@ -222,17 +222,7 @@ export class StoreImpl implements Store {
   }
 
   closure(storePaths: string[]): string[] {
-    const seen = new Set<string>();
-    const stack = [...storePaths];
-    while (stack.length) {
-      const p = stack.pop() as string;
-      if (seen.has(p)) continue;
-      const info = this.queryPathInfo(p);
-      if (!info) throw new EkaError("E_NOT_IN_STORE", `${p} is not in the store ${this.address}`);
-      seen.add(info.storePath);
-      for (const r of info.references) if (!seen.has(r)) stack.push(r);
-    }
-    return [...seen].sort();
+    return closureOf(storePaths, (p) => this.queryPathInfo(p), this.address);
   }
 
   view(storePaths: string[]): TreeReader {
@@ -273,4 +263,22 @@ export class StoreImpl implements Store {
   close(): void {
     this.backend.close();
   }
+}
+
+/**
+ * The paths and everything they refer to, transitively, sorted, with path info from `lookup`
+ * (the store's, or a build's memo of it). A missing path is E_NOT_IN_STORE naming `address`.
+ */
+export function closureOf(storePaths: readonly string[], lookup: (storePath: string) => PathInfo | null, address: string): string[] {
+  const seen = new Set<string>();
+  const stack = [...storePaths];
+  while (stack.length) {
+    const p = stack.pop() as string;
+    if (seen.has(p)) continue;
+    const info = lookup(p);
+    if (!info) throw new EkaError("E_NOT_IN_STORE", `${p} is not in the store ${address}`);
+    seen.add(info.storePath);
+    for (const r of info.references) if (!seen.has(r)) stack.push(r);
+  }
+  return [...seen].sort();
 }

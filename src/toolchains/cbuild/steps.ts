@@ -101,23 +101,7 @@ export function cbuildSteps(spec: CBuildSpec): Step[] {
       inputs: objs.map((o) => o.obj),
       outputs: [archive],
     });
-    // Headers keep their path below the include directory they sit in (include/x/y.h → x/y.h).
-    const bases = new Map<string, string[]>();
-    for (const h of lib.headers ?? []) {
-      const dir = (spec.includeDirs ?? []).filter((d) => !d.startsWith("/") && h.startsWith(d.replace(/\/+$/, "") + "/")).sort((a, b) => b.length - a.length)[0];
-      const base = dir ? abs(dir.replace(/\/+$/, "")) : src;
-      bases.set(base, [...(bases.get(base) ?? []), h]);
-    }
-    let n = 0;
-    for (const [base, hs] of bases) {
-      add({
-        id: `install-headers:lib${lib.name}${n++ ? `:${n}` : ""}`,
-        tool: "builtin:copy",
-        args: ["copy", "--base", base, ...hs.map(abs), "$out/include"],
-        inputs: hs.map(abs),
-        outputs: hs.map((h) => `$out/include/${abs(h).slice(base.length + 1)}`),
-      });
-    }
+    for (const step of installHeaders(lib, spec.includeDirs ?? [], src, abs)) add(step);
   }
 
   for (const exe of spec.executables ?? []) {
@@ -143,4 +127,24 @@ export function cbuildSteps(spec: CBuildSpec): Step[] {
     });
   }
   return steps;
+}
+
+/**
+ * The `builtin:copy` steps installing a library's headers into `$out/include`: each header keeps
+ * its path below the include directory it sits in (include/x/y.h → x/y.h), one step per directory.
+ */
+function installHeaders(lib: CLibrary, includeDirs: string[], src: string, abs: (p: string) => string): Step[] {
+  const bases = new Map<string, string[]>();
+  for (const h of lib.headers ?? []) {
+    const dir = includeDirs.filter((d) => !d.startsWith("/") && h.startsWith(d.replace(/\/+$/, "") + "/")).sort((a, b) => b.length - a.length)[0];
+    const base = dir ? abs(dir.replace(/\/+$/, "")) : src;
+    bases.set(base, [...(bases.get(base) ?? []), h]);
+  }
+  return [...bases].map(([base, hs], n) => ({
+    id: `install-headers:lib${lib.name}${n ? `:${n + 1}` : ""}`,
+    tool: "builtin:copy",
+    args: ["copy", "--base", base, ...hs.map(abs), "$out/include"],
+    inputs: hs.map(abs),
+    outputs: hs.map((h) => `$out/include/${abs(h).slice(base.length + 1)}`),
+  }));
 }
