@@ -50,6 +50,10 @@ describe("a local atom outside a git work tree", () => {
     expect(eka(app, ["run", "--allow-outside", join(root, "outside")]).stdout).toBe("outside ok\n");
     // The config setting does the same as the flag.
     expect(eka(app, ["build"], { EKA_ALLOW_OUTSIDE: join(root, "outside") }).status).toBe(0);
+    // eka resolve, which writes the lock, takes the same flag and refuses the same way.
+    refused(eka(app, ["resolve"]), "atom.toml", 6, 8, /outside app's repository/);
+    const resolved = eka(app, ["resolve", "--allow-outside", "../outside"]);
+    expect(resolved.status, resolved.stderr).toBe(0);
   }, 120_000);
 
   it("refuses an absolute path, a symlink that leads out and a path dependency above it", () => {

@@ -1,9 +1,10 @@
 // Node-only: `eka resolve [ATOM]` — bring atom.lock in line with atom.toml.
 import { atomDirOf, displayPath, loadAtomGraph } from "../../atom/resolve.node.ts";
 import { parseCommand } from "../args.ts";
+import { loadOptions } from "./build.ts";
 
 export const summary = "Bring atom.lock in line with atom.toml";
-export const help = `Usage: eka resolve [ATOM] [--frozen] [--json]
+export const help = `Usage: eka resolve [ATOM] [--frozen] [--allow-outside DIR]… [--json]
 
 Checks the lock of the atom in ATOM (default: the current directory) and of the path atoms it
 depends on. Entries that still answer atom.toml are kept; missing or stale ones are resolved:
@@ -11,16 +12,18 @@ git dependencies to the highest tag matching their version range, git sources to
 their ref names, url and path sources to the hash of their content. Writes are atomic.
 
 Options:
-      --frozen   Change nothing; fail (exit 1) if a lock is out of date
-      --json     Print the changes as JSON
-  -h, --help     Show this help
+      --frozen             Change nothing; fail (exit 1) if a lock is out of date
+      --allow-outside DIR  Let path sources and dependencies reach DIR, outside the atom's
+                           repository (repeatable; EKA_ALLOW_OUTSIDE=DIR:DIR… does the same)
+      --json               Print the changes as JSON
+  -h, --help               Show this help
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommand({ command: "eka resolve", help, options: { frozen: { type: "boolean" }, json: { type: "boolean" } }, args: { name: "ATOM", min: 0, max: 1 } }, argv);
+  const { values, positionals } = parseCommand({ command: "eka resolve", help, options: { frozen: { type: "boolean" }, "allow-outside": { type: "string", multiple: true }, json: { type: "boolean" } }, args: { name: "ATOM", min: 0, max: 1 } }, argv);
   const dir = atomDirOf(positionals[0] ?? ".");
   const changes: { atom: string; entry: string; reason: string }[] = [];
-  const g = await loadAtomGraph(dir, { frozen: !!values.frozen, onChange: (d, what, why) => changes.push({ atom: displayPath(d), entry: what, reason: why }) });
+  const g = await loadAtomGraph(dir, { ...loadOptions(values), onChange: (d, what, why) => changes.push({ atom: displayPath(d), entry: what, reason: why }) });
   const locked = { srcs: Object.keys(g.lock.srcs).length, pins: Object.keys(g.lock.pins).length, deps: Object.keys(g.lock.deps).length };
   if (values.json) process.stdout.write(JSON.stringify({ atom: g.manifest.atom.id, changes, locked }, null, 2) + "\n");
   else if (changes.length === 0) process.stdout.write(`${displayPath(dir)}/atom.lock is up to date\n`);
