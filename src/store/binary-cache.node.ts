@@ -17,6 +17,7 @@ import { checkSigned, formatNarinfo, parseNarinfo, signPathInfo, type Narinfo } 
 import { parseStorePath, STORE_DIR } from "./store-path.ts";
 import type { Store } from "./store.ts";
 import { importNar, topoSort } from "./transfer.ts";
+import { fetchFailureReason } from "../util/io-errors.ts";
 
 export interface CacheWriteResult {
   /** Paths whose narinfo was written, references first. */
@@ -138,7 +139,7 @@ function openCache(from: string): CacheReader {
       try {
         res = await fetch(`${base}/${rel}`);
       } catch (e) {
-        throw new EkaError("E_CACHE_UNREACHABLE", `cannot reach the binary cache ${base}: ${e instanceof Error ? e.message : e}`);
+        throw new EkaError("E_CACHE_UNREACHABLE", `cannot reach the binary cache ${base}: ${fetchFailureReason(e)}`);
       }
       if (res.status === 404 || res.status === 403) return null;
       if (!res.ok) throw new EkaError("E_CACHE_UNREACHABLE", `${base}/${rel}: HTTP ${res.status}`);
