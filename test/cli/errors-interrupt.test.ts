@@ -1,4 +1,4 @@
-// Ctrl-C in `eka build`, as a user meets it: the first one says "stopping…" at once, stops the
+// Ctrl-C in `eka build` (and in the build `eka run` needs), as a user meets it: the first one says "stopping…" at once, stops the
 // compile that is running (its worker is terminated, not waited for), leaves no lock and no
 // sandbox behind, and exits 130; the next build of the same store works.
 import { spawn, spawnSync } from "node:child_process";
@@ -26,9 +26,9 @@ function slowAtom(dir: string, functions: number): string {
   return dir;
 }
 
-/** Starts `eka build dir`; once its compile step runs (plus `afterMs`), sends SIGINT `times` times. */
-async function interrupt(dir: string, storeDir: string, times: number, afterMs: number): Promise<{ status: number | null; signal: string | null; stderr: string; sentAt: number; stoppedInMs: number }> {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin/eka.js"), "build", dir], { env: { ...env, EKA_STORE: storeDir }, stdio: ["ignore", "pipe", "pipe"] });
+/** Starts `eka build dir` (or `eka run`); once its compile step runs (plus `afterMs`), sends SIGINT `times` times. */
+async function interrupt(dir: string, storeDir: string, times: number, afterMs: number, command = "build"): Promise<{ status: number | null; signal: string | null; stderr: string; sentAt: number; stoppedInMs: number }> {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/eka.js"), command, dir], { env: { ...env, EKA_STORE: storeDir }, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   let sentAt = 0;
   child.stderr.on("data", (d: Buffer) => {
@@ -80,4 +80,16 @@ it("a second Ctrl-C quits at once; the store still verifies", async () => {
   expect(r.stoppedInMs).toBeLessThan(3000);
   const verify = spawnSync(process.execPath, [path.join(ROOT, "bin/eka.js"), "store", "verify"], { env: { ...env, EKA_STORE: other }, encoding: "utf8" });
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+}, 120_000);
+
+it("eka run: a Ctrl-C during the build it needs stops it the same way", async () => {
+  const other = path.join(tmp, "store3");
+  const r = await interrupt(slowAtom(path.join(tmp, "slow3"), 500), other, 1, 500, "run");
+  expect(r.sentAt, `the build never reached its compile step:\n${r.stderr}`).toBeGreaterThan(0);
+  expect(r.stderr).toMatch(/eka: stopping…/);
+  expect(r.stderr).toMatch(/eka: error\[E_ABORTED\]/);
+  expect(r.status).toBe(130);
+  expect(r.stoppedInMs).toBeLessThan(3000);
+  expect(fs.readdirSync(path.join(other, "locks")), "no build lock left").toEqual([]);
+  expect(fs.existsSync(path.join(other, "lock")), "no store lock left").toBe(false);
 }, 120_000);

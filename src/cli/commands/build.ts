@@ -2,6 +2,7 @@
 import { EkaError } from "../../errors.ts";
 import { parseCommand, positiveInt } from "../args.ts";
 import { atomDirFromArg, buildPrepared, prepareAtom } from "../atoms.ts";
+import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
 
 export const summary = "Build an atom (and what it depends on) into the store";
@@ -60,29 +61,22 @@ export async function run(argv: string[]): Promise<number> {
   const [prepared, store] = await Promise.all([prepareAtom(dir, choices, loadOptions(values)), openDefaultStore()]);
   const tty = !values.json && !values["no-progress"] && process.stderr.isTTY === true;
   const progress = values["no-progress"] || values.json ? undefined : new ProgressRenderer(process.stderr, { tty });
-  const ac = new AbortController();
-  const onSigint = () => {
-    // A second Ctrl-C does not wait for the steps to stop; a lock left behind is stale once this
-    // process is gone, and the next build takes it over.
-    if (ac.signal.aborted) process.exit(130);
-    progress?.finish();
-    process.stderr.write("eka: stopping… (Ctrl-C again to quit at once)\n");
-    ac.abort();
-  };
-  process.on("SIGINT", onSigint);
   let results;
   try {
-    results = await buildPrepared(prepared, {
-      store,
-      ...(jobs ? { jobs } : {}),
-      ...(values.check ? { check: true } : {}),
-      ...(values.repair ? { repair: true } : {}),
-      ...(progress ? { onProgress: progress.onEvent } : {}),
-      signal: ac.signal,
-    });
+    results = await interruptible(
+      (signal) =>
+        buildPrepared(prepared, {
+          store,
+          ...(jobs ? { jobs } : {}),
+          ...(values.check ? { check: true } : {}),
+          ...(values.repair ? { repair: true } : {}),
+          ...(progress ? { onProgress: progress.onEvent } : {}),
+          signal,
+        }),
+      progress,
+    );
   } finally {
     progress?.finish();
-    process.off("SIGINT", onSigint);
   }
   const links: (string | undefined)[] = [];
   if (values["out-link"]) {

@@ -5,6 +5,7 @@ import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
 import { parseCommand } from "../args.ts";
 import { atomDirFromArg, buildPrepared, prepareAtom, type PreparedAtom } from "../atoms.ts";
+import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { readStdin, writeFd } from "../stdio.ts";
 import { loadOptions, openDefaultStore } from "./build.ts";
@@ -62,7 +63,8 @@ export async function runAtomProgram(prepared: PreparedAtom, program: string | u
   const progress = new ProgressRenderer(process.stderr, { tty: process.stderr.isTTY === true });
   let storePath: string;
   try {
-    const [r] = await buildPrepared(one, { store, onProgress: progress.onEvent });
+    // Ctrl-C stops the build as in 'eka build'; once the program runs, it is the program's.
+    const [r] = await interruptible((signal) => buildPrepared(one, { store, onProgress: progress.onEvent, signal }), progress);
     storePath = (r as { storePath: string }).storePath;
   } finally {
     progress.finish();
