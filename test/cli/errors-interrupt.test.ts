@@ -1,6 +1,7 @@
-// Ctrl-C in `eka build` (and in the build `eka run` needs), as a user meets it: the first one says "stopping…" at once, stops the
-// compile that is running (its worker is terminated, not waited for), leaves no lock and no
-// sandbox behind, and exits 130; the next build of the same store works.
+// Ctrl-C in `eka build` (and in the build `eka run` needs), as a user meets it: the first one
+// says "stopping…" at once, stops the compile that is running (its worker is terminated, not
+// waited for), leaves no lock and no sandbox behind, and exits 130; the next build of the same
+// store works.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
