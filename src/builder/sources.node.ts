@@ -33,5 +33,4 @@ export function nodeSourceHost(baseDir = process.cwd()): SourceHost {
   };
 }
 
-
 const missing = (abs: string) => new EkaError("E_SOURCE", `source path '${abs}' does not exist`);

@@ -198,4 +198,27 @@ describe("sources", () => {
     expect(copyPathSource("m", { kind: "path", path: "copied", hash }, host(), new MemorySandboxHost().workDir(), "m")).toBe(false);
     build.dispose();
   });
+
+  it("a file whose size changes between stat and read is E_SOURCE, never a NAR framed with the wrong length", () => {
+    const src = join(dir, "growing");
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, "log.txt"), "0123456789");
+    const real = hostTree(src);
+    for (const delta of [-1, 1]) {
+      // The size stat saw, before the file grew or shrank by a byte.
+      const stat = (p: string) => {
+        const st = real.stat(p);
+        return st?.kind === "file" ? { ...st, size: st.size + delta } : st;
+      };
+      const seen: TreeReader = { ...real, stat };
+      let err: unknown;
+      try {
+        narHash(seen, "blake3");
+      } catch (e) {
+        err = e;
+      }
+      expect(isEkaError(err) && err.code).toBe("E_SOURCE");
+      expect(String((err as Error).message)).toMatch(/log\.txt' changed size while it was read/);
+    }
+  });
 });
