@@ -11,7 +11,7 @@ import semver from "semver";
 import { EkaError } from "../errors.ts";
 import { fetchFailureReason } from "../util/io-errors.ts";
 import { contentHash } from "../store/hash.ts";
-import { hostPath } from "../store/host-tree.node.ts";
+import { hostContentHash } from "../store/host-tree.node.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { atomicWrite, cacheDir } from "../util/host.node.ts";
 import { checkBuildSources } from "./check-sources.node.ts";
@@ -347,8 +347,8 @@ async function resolveDep(dir: string, decl: DepDecl, what: string, opts: LoadOp
 }
 
 /**
- * blake3 of a file's bytes, or of a directory's NAR, read by the same code as the builder's
- * check. With `hashes`, a source whose stat data matches the recorded fingerprint is not read.
+ * blake3 of a file's bytes, or of a directory's NAR, read in chunks (a file of any size costs
+ * one chunk of memory) by the same NAR writer as the builder's check. With `hashes`, a source whose stat data matches the recorded fingerprint is not read.
  */
 export async function hashPath(abs: string, shown: string, hashes?: HashCache): Promise<string> {
   const startedMs = Date.now();
@@ -363,9 +363,8 @@ export async function hashPath(abs: string, shown: string, hashes?: HashCache): 
   }
   const known = hashes?.get(abs, scan);
   if (known) return known;
-  const content = hostPath(abs);
-  if (!content) throw missing();
-  const hash = contentHash(content, "blake3");
+  const hash = hostContentHash(abs, "blake3");
+  if (!hash) throw missing();
   hashes?.set(abs, scan, hash, startedMs);
   return hash;
 }

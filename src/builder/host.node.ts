@@ -34,7 +34,7 @@ export async function nodeBuildHost(store: Store, opts: NodeHostOptions = {}): P
   if (fb) sandboxes.sweepStale();
   const disk = nodeSourceHost(opts.baseDir);
   const map = opts.pathSource;
-  const sources: SourceHost = map ? { ...disk, readPath: (p) => disk.readPath(map(p)) } : disk;
+  const sources: SourceHost = map ? { ...disk, readPath: (p) => disk.readPath(map(p)), copyPath: (p, d, to) => disk.copyPath?.(map(p), d, to) ?? false } : disk;
   return { executor, sandboxes, sources, state: buildStateFor(store) };
 }
 

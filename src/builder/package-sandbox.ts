@@ -9,7 +9,7 @@ import type { Store } from "../store/store.ts";
 import { toolchainMounts } from "../toolchains/hooks.ts";
 import type { Mount } from "./executor.ts";
 import { copyInto, type SandboxHost, type WorkDir } from "./sandbox.ts";
-import { loadSource, type SourceHost } from "./sources.ts";
+import { copyPathSource, loadSource, type SourceHost } from "./sources.ts";
 
 export const DEFAULT_SOURCE_DATE_EPOCH = "1";
 
@@ -109,9 +109,13 @@ export function assembleSandbox(ir: PackageIR, outPath: string, closure: readonl
   };
 }
 
-/** Fetches (or reuses) and verifies every source into /build/<name>, before anything runs. */
+/**
+ * Fetches (or reuses) and verifies every source into /build/<name>, before anything runs; a local
+ * directory is copied by the host first and verified as copied.
+ */
 export async function loadSources(ir: PackageIR, sandbox: PackageSandbox, store: Store, sources: SourceHost): Promise<void> {
   for (const [name, spec] of Object.entries(ir.sources)) {
+    if (spec.kind === "path" && copyPathSource(name, spec, sources, sandbox.build, name)) continue;
     const src = await loadSource(store, name, spec, sources);
     copyInto(src.reader, src.root, sandbox.build, name);
   }

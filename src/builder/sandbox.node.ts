@@ -19,7 +19,8 @@ export class HostWorkDir implements WorkDir {
   reader(): TreeReader {
     return hostTree(this.root);
   }
-  private abs(rel: string): string {
+  /** The host path of `rel` inside this work directory. */
+  abs(rel: string): string {
     return rel === "" ? this.root : path.join(this.root, ...rel.split("/"));
   }
   mkdirp(rel: string): void {

@@ -3,13 +3,14 @@
 import { EkaError } from "../errors.ts";
 import { parseHash } from "../ir/hash.ts";
 import type { SourceSpec } from "../ir/types.ts";
-import { contentHash } from "../store/hash.ts";
+import { contentHash, narHash } from "../store/hash.ts";
 import { MemoryTree } from "../store/memory-tree.ts";
 import { contentStorePath } from "../store/source.ts";
 import { sanitizeName } from "../store/store-path.ts";
 import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import { fetchFailureReason } from "../util/io-errors.ts";
+import type { WorkDir } from "./sandbox.ts";
 import { archiveFormatOf, unpackArchive } from "./archive.ts";
 
 /**
@@ -19,6 +20,11 @@ import { archiveFormatOf, unpackArchive } from "./archive.ts";
 export interface SourceHost {
   /** A local file's bytes or a directory's tree; `path` as written in the spec. */
   readPath(path: string): Promise<Uint8Array | TreeReader>;
+  /**
+   * Copies the directory a path source names into `dst` at `to` without holding its files whole,
+   * returning false (and copying nothing) when it cannot: a file, or a `dst` it cannot write to.
+   */
+  copyPath?(path: string, dst: WorkDir, to: string): boolean;
   /** The tree of `url` at commit `rev`, without `.git`. */
   gitCheckout?(url: string, rev: string): Promise<TreeReader>;
   fetch?: typeof fetch;
@@ -60,6 +66,22 @@ export async function fetchSource(name: string, spec: SourceSpec, host: SourceHo
   const tree = new MemoryTree();
   tree.put(base, { kind: "file", data, executable: false });
   return tree;
+}
+
+/**
+ * A path source copied by the host straight into `dst` at `to`, then verified there: the copy is
+ * what the build sees, so it is the copy that is hashed (in chunks, so a file of any size costs one
+ * chunk of memory), and a copy that does not match is removed. False when the host cannot copy it
+ * (a file source, a memory sandbox): fetchSource then reads it into memory.
+ */
+export function copyPathSource(name: string, spec: Extract<SourceSpec, { kind: "path" }>, host: SourceHost, dst: WorkDir, to: string): boolean {
+  const where = `source '${name}'`;
+  const want = parseHash(spec.hash, where);
+  if (!host.copyPath?.(spec.path, dst, to)) return false;
+  const actual = `${want.algo}:${narHash(dst.reader(), want.algo, to)}`;
+  if (actual !== spec.hash) dst.remove(to);
+  check(where, spec.hash, actual, spec.path);
+  return true;
 }
 
 function check(where: string, expected: string, actual: string, what: string): void {

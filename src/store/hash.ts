@@ -16,13 +16,17 @@ export function bytesHash(data: Uint8Array, algo: HashAlgo): string {
   return toHex(algo === "sha256" ? sha256Chunks([data]).digest : blake3(data));
 }
 
-/** Lowercase hex hash of the NAR serialisation of `root` of `tree`. */
-export function narHash(tree: TreeReader, algo: HashAlgo, root = ""): string {
-  const chunks = narDump(tree, root);
+/** Lowercase hex hash of the bytes `chunks` joins, hashed as they come (memory stays bounded). */
+export function chunksHash(chunks: Iterable<Uint8Array>, algo: HashAlgo): string {
   if (algo === "sha256") return toHex(sha256Chunks(chunks).digest);
   const h = blake3Stream();
   updateBatched((b) => h.update(b), chunks);
   return toHex(h.digest());
+}
+
+/** Lowercase hex hash of the NAR serialisation of `root` of `tree`. */
+export function narHash(tree: TreeReader, algo: HashAlgo, root = ""): string {
+  return chunksHash(narDump(tree, root), algo);
 }
 
 /** `<algo>:<hex>` of a file's bytes or of a tree's NAR: what a source's `hash` field holds. */

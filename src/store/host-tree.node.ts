@@ -7,14 +7,19 @@ import * as path from "node:path";
 import { EkaError } from "../errors.ts";
 import { isNotFound } from "../util/host.node.ts";
 import { hostIoError, withHostIo } from "../util/io-errors.ts";
+import { chunksHash, type HashAlgo, narHash } from "./hash.ts";
 import type { TreeReader, TreeStat } from "./types.ts";
 
 /**
- * The largest file read into a tree: a blob is one byte array, hashed and stored whole, so a file
- * costs its size in memory (more while it is copied). Above this it is E_FILE_TOO_LARGE rather
+ * The largest file read whole (readFile): a blob is one byte array, hashed and stored whole, so a
+ * file costs its size in memory (more while it is copied). Above this it is E_FILE_TOO_LARGE rather
  * than a crash (Node cannot read 2 GiB at once) or a machine out of memory. docs/errors.md names it.
+ * Hashing and copying a host tree read in chunks (readChunks) instead, with no limit.
  */
 export const MAX_FILE_BYTES = 1 << 30;
+
+/** The size of one chunk of readChunks: large enough that the per-call cost of a hash is noise. */
+export const CHUNK_BYTES = 4 << 20;
 
 /**
  * A TreeReader over `dir`. A file that is neither a regular file, a directory nor a symlink
@@ -40,6 +45,7 @@ export function hostTree(dir: string): TreeReader {
     },
     readdir: (p) => withHostIo({}, () => checkedNames(abs(p))),
     readFile: (p) => withHostIo({}, () => readWhole(abs(p))),
+    readChunks: (p) => fileChunks(abs(p)),
     readlink: (p) => withHostIo({}, () => fs.readlinkSync(abs(p))),
   };
 }
@@ -49,14 +55,47 @@ export function hostTree(dir: string): TreeReader {
  * itself may be a symlink (it is followed); nothing below it is. Null if it does not exist.
  */
 export function hostPath(abs: string): Uint8Array | TreeReader | null {
-  let real: string;
+  const real = hostRealPath(abs);
+  if (real === null) return null;
+  return withHostIo({}, () => (fs.statSync(real).isFile() ? readWhole(real) : hostTree(real)));
+}
+
+/**
+ * contentHash of what `abs` holds (as hostPath reads it), reading files in chunks, so memory stays
+ * bounded whatever their size. Null if it does not exist.
+ */
+export function hostContentHash(abs: string, algo: HashAlgo): string | null {
+  const real = hostRealPath(abs);
+  if (real === null) return null;
+  const isFile = withHostIo({}, () => fs.statSync(real).isFile());
+  return `${algo}:${isFile ? chunksHash(fileChunks(real), algo) : narHash(hostTree(real), algo)}`;
+}
+
+/** `abs` with symlinks resolved (realpath), or null if it does not exist. */
+export function hostRealPath(abs: string): string | null {
   try {
-    real = fs.realpathSync(abs);
+    return fs.realpathSync(abs);
   } catch (e) {
     if (isNotFound(e)) return null;
     throw hostIoError(e) ?? e;
   }
-  return withHostIo({}, () => (fs.statSync(real).isFile() ? readWhole(real) : hostTree(real)));
+}
+
+/** A file's bytes, CHUNK_BYTES at a time, each chunk a fresh array; as long as fstat says. */
+function* fileChunks(file: string): Generator<Uint8Array> {
+  const fd = withHostIo({}, () => fs.openSync(file, "r"));
+  try {
+    let left = withHostIo({}, () => fs.fstatSync(fd).size);
+    while (left > 0) {
+      const buf = new Uint8Array(Math.min(CHUNK_BYTES, left));
+      const n = withHostIo({}, () => fs.readSync(fd, buf, 0, buf.length, null));
+      if (n === 0) return;
+      left -= n;
+      yield n === buf.length ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function readWhole(file: string): Uint8Array {
@@ -64,7 +103,7 @@ function readWhole(file: string): Uint8Array {
   try {
     const size = fs.fstatSync(fd).size;
     if (size > MAX_FILE_BYTES) {
-      throw new EkaError("E_FILE_TOO_LARGE", `${file} is ${(size / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_FILE_BYTES / 2 ** 30} GiB eka reads into a tree; leave it out of the tree (or fetch it as a url source)`);
+      throw new EkaError("E_FILE_TOO_LARGE", `${file} is ${(size / 2 ** 30).toFixed(1)} GiB, more than the ${MAX_FILE_BYTES / 2 ** 30} GiB eka reads into memory at once; name the directory holding it as the source (a directory is copied and hashed in chunks), or leave it out of what is stored`);
     }
     return fs.readFileSync(fd);
   } finally {
@@ -114,9 +153,36 @@ export function writeHostTree(tree: TreeReader, root: string, dest: string, opts
       fs.symlinkSync(tree.readlink(rel), host);
     } else {
       const mode = (st.executable ? 0o111 : 0) | (opts.readOnly ? 0o444 : 0o644);
-      fs.writeFileSync(host, tree.readFile(rel), { mode });
+      if (tree.readChunks) writeChunks(host, tree.readChunks(rel), mode);
+      else fs.writeFileSync(host, tree.readFile(rel), { mode });
     }
   };
   write(root, dest);
   if (opts.readOnly) for (const d of dirs) fs.chmodSync(d, 0o555);
+}
+
+/**
+ * Writes `chunks` to a new `file`, leaving a chunk of zeros as a hole (as `cp --sparse=auto` does):
+ * it reads back the same, and a sparse file of gigabytes copies without filling the disk.
+ */
+function writeChunks(file: string, chunks: Iterable<Uint8Array>, mode: number): void {
+  const fd = fs.openSync(file, "wx", mode);
+  try {
+    let pos = 0;
+    for (const c of chunks) {
+      if (!isZero(c)) for (let off = 0; off < c.length; ) off += fs.writeSync(fd, c, off, c.length - off, pos + off);
+      pos += c.length;
+    }
+    fs.ftruncateSync(fd, pos);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+let zeros: Buffer | undefined;
+
+function isZero(c: Uint8Array): boolean {
+  if (c.length > CHUNK_BYTES) return false;
+  zeros ??= Buffer.alloc(CHUNK_BYTES);
+  return Buffer.from(c.buffer, c.byteOffset, c.length).equals(zeros.subarray(0, c.length));
 }

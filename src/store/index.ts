@@ -35,7 +35,7 @@ export type { Backend, ObjectKind } from "./backend.ts";
 export type { TreeReader, TreeStat, DirEntry, Directory, PathInfo, NewPathInfo, Realisation } from "./types.ts";
 export { MemoryTree, type TreeEntry } from "./memory-tree.ts";
 export { ObjectTreeReader, type ObjectTreeOptions } from "./object-tree.ts";
-export { bytesHash, narHash, contentHash, type HashAlgo } from "./hash.ts";
+export { bytesHash, chunksHash, narHash, contentHash, type HashAlgo } from "./hash.ts";
 export {
   fingerprint,
   generateKeyPair,

@@ -59,10 +59,8 @@ function* dumpNode(tree: TreeReader, path: string): Generator<Uint8Array> {
       yield tok("");
     }
     yield tok("contents");
-    const bytes = tree.readFile(path);
-    yield u64(bytes.length);
-    yield bytes;
-    const pad = (8 - (bytes.length % 8)) % 8;
+    const size = tree.readChunks ? yield* streamContents(tree.readChunks(path), path, st.size) : yield* wholeContents(tree.readFile(path));
+    const pad = (8 - (size % 8)) % 8;
     if (pad) yield ZEROS.subarray(0, pad);
   } else if (st.kind === "symlink") {
     yield tok("symlink");
@@ -80,6 +78,28 @@ function* dumpNode(tree: TreeReader, path: string): Generator<Uint8Array> {
     }
   }
   yield tok(")");
+}
+
+function* wholeContents(bytes: Uint8Array): Generator<Uint8Array, number> {
+  yield u64(bytes.length);
+  yield bytes;
+  return bytes.length;
+}
+
+/**
+ * A file's contents chunk by chunk, so a file of any size costs one chunk of memory. The length
+ * comes first, from stat, so a file that changes size while it is read is refused, not mis-framed.
+ */
+function* streamContents(chunks: Iterable<Uint8Array>, path: string, size: number): Generator<Uint8Array, number> {
+  yield u64(size);
+  let got = 0;
+  for (const c of chunks) {
+    got += c.length;
+    if (got > size) break;
+    yield c;
+  }
+  if (got !== size) throw new EkaError("E_SOURCE", `'${path}' changed size while it was read (${size} bytes, then ${got > size ? "more" : got}); read it again once it no longer changes`);
+  return size;
 }
 
 /** SHA-256 (as Nix writes it, `sha256:<nixbase32>`) and size of a NAR given as chunks. */

@@ -13,6 +13,11 @@ export interface TreeReader {
   readdir(path: string): string[];
   /** The contents; callers must not modify the returned bytes (they may be shared). */
   readFile(path: string): Uint8Array;
+  /**
+   * The contents in chunks of bounded size, each a fresh array: what readers of files too large to
+   * hold whole (host trees) offer, so that narDump streams them. Optional; readFile is the fallback.
+   */
+  readChunks?(path: string): Iterable<Uint8Array>;
   readlink(path: string): string;
 }
 

@@ -84,7 +84,7 @@ function describe(e: Errno, p: string): [ErrorCode, string, string] {
     case "ENFILE":
       return ["E_HOST_IO", `too many open files (at ${p})`, "raise the limit ('ulimit -n') or run fewer jobs (-j)"];
     case FILE_TOO_LARGE:
-      return ["E_FILE_TOO_LARGE", `${p} is larger than eka reads into memory at once (2 GiB)`, "leave the file out of the tree, or fetch it as a url source"];
+      return ["E_FILE_TOO_LARGE", `${p} is larger than eka reads into memory at once (2 GiB)`, "name the directory holding it as the source (a directory is copied and hashed in chunks), or leave it out of what is stored"];
     default:
       return ["E_HOST_IO", `${e.syscall ?? "I/O"} on ${p} failed: ${e.code}`, "check the disk and the file system (dmesg may say more)"];
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { gzipSync, zipSync } from "fflate";
 import { packTar } from "modern-tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchSource, loadSource, sourceStorePath } from "../../src/builder/sources.ts";
+import { copyPathSource, fetchSource, loadSource, sourceStorePath } from "../../src/builder/sources.ts";
+import { HostWorkDir, NodeSandboxHost } from "../../src/builder/sandbox.node.ts";
+import { MemorySandboxHost } from "../../src/builder/memory-sandbox.ts";
+import { hostTree } from "../../src/store/host-tree.node.ts";
 import { bytesHash, narHash, openStore, type TreeReader } from "../../src/store/index.ts";
 import { nodeSourceHost } from "../../src/builder/sources.node.ts";
 import { hashPath } from "../../src/atom/resolve.node.ts";
@@ -156,5 +159,66 @@ describe("sources", () => {
     expect(probe.readdir("")).toEqual(["f.c"]);
     const t = await fetchSource("g", { kind: "git", url: repo, rev, hash: "blake3:" + narHash(probe, "blake3") }, host());
     expect(text(t, "f.c")).toBe("v1\n");
+  });
+
+  it("a local directory is copied into /build by the host and the copy is what is hashed; a mismatch leaves no copy", () => {
+    const src = join(dir, "copied");
+    mkdirSync(join(src, "sub"), { recursive: true });
+    // Over two read chunks, with a hole of zeros in the middle that the copy keeps as a hole.
+    const big = new Uint8Array(9 << 20);
+    for (let i = 0; i < big.length; i += 4099) big[i] = (i * 31) & 0xff;
+    big.fill(0, 4 << 20, 8 << 20);
+    writeFileSync(join(src, "sub", "big.bin"), big);
+    writeFileSync(join(src, "run.sh"), "#!/bin/sh\n", { mode: 0o755 });
+    symlinkSync("sub/big.bin", join(src, "link"));
+    const hash = "blake3:" + narHash(hostTree(src), "blake3");
+    const sandboxes = new NodeSandboxHost(join(dir, "sandboxes"));
+    const build = sandboxes.workDir("build");
+    expect(copyPathSource("c", { kind: "path", path: "copied", hash }, host(), build, "c")).toBe(true);
+    const copy = join((build as HostWorkDir).root, "c");
+    expect(readFileSync(join(copy, "sub", "big.bin")).equals(big)).toBe(true);
+    expect(statSync(join(copy, "sub", "big.bin")).blocks * 512).toBeLessThanOrEqual(6 << 20);
+    expect(statSync(join(copy, "run.sh")).mode & 0o111).not.toBe(0);
+    expect(readlinkSync(join(copy, "link"))).toBe("sub/big.bin");
+    expect("blake3:" + narHash(build.reader(), "blake3", "c")).toBe(hash);
+
+    const wrong = `blake3:${"0".repeat(64)}`;
+    let err: unknown;
+    try {
+      copyPathSource("d", { kind: "path", path: "copied", hash: wrong }, host(), build, "d");
+    } catch (e) {
+      err = e;
+    }
+    expect(isEkaError(err) && err.code).toBe("E_HASH_MISMATCH");
+    expect(String((err as Error).message)).toContain(hash);
+    expect(existsSync(join((build as HostWorkDir).root, "d"))).toBe(false);
+    // What the host cannot copy (a file source, a sandbox in memory) is read as before.
+    writeFileSync(join(dir, "one.c"), "int one;\n");
+    expect(copyPathSource("f", { kind: "path", path: "one.c", hash: "blake3:" + bytesHash(enc.encode("int one;\n"), "blake3") }, host(), build, "f")).toBe(false);
+    expect(copyPathSource("m", { kind: "path", path: "copied", hash }, host(), new MemorySandboxHost().workDir(), "m")).toBe(false);
+    build.dispose();
+  });
+
+  it("a file whose size changes between stat and read is E_SOURCE, never a NAR framed with the wrong length", () => {
+    const src = join(dir, "growing");
+    mkdirSync(src, { recursive: true });
+    writeFileSync(join(src, "log.txt"), "0123456789");
+    const real = hostTree(src);
+    for (const delta of [-1, 1]) {
+      // The size stat saw, before the file grew or shrank by a byte.
+      const stat = (p: string) => {
+        const st = real.stat(p);
+        return st?.kind === "file" ? { ...st, size: st.size + delta } : st;
+      };
+      const seen: TreeReader = { ...real, stat };
+      let err: unknown;
+      try {
+        narHash(seen, "blake3");
+      } catch (e) {
+        err = e;
+      }
+      expect(isEkaError(err) && err.code).toBe("E_SOURCE");
+      expect(String((err as Error).message)).toMatch(/log\.txt' changed size while it was read/);
+    }
   });
 });
