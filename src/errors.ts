@@ -72,6 +72,7 @@ export const ERROR_CODES = [
   "E_FETCH",
   "E_SOURCE",
   "E_UNPACK",
+  "E_MISSING_INPUT",
   "E_STEP_INPUT",
   "E_STEP_OUTPUT",
   "E_NO_OUTPUT",

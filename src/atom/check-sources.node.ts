@@ -2,22 +2,18 @@
  * Node-only: every file a [build.lib.*] or [build.bin.*] `sources` list (or a library's `headers`) names must exist in its
  * source tree, checked before anything is built so the error names the atom.toml entry (a compile
  * of a missing file would only name the guest path). Only path sources are on this host; a file
- * of a fetched (url, git) source is checked by its compile.
+ * of a fetched (url, git) source is found missing by the step that needs it (E_MISSING_INPUT),
+ * which the CLI reports at its entry through missingSourceError.
  */
 import { existsSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
+import type { EkaError } from "../errors.ts";
 import { manifestError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 
 export function checkBuildSources(dir: string, m: Manifest): void {
-  const b = m.build;
-  if (!b) return;
   // A library's `headers` are files to install (globs are allowed and may match nothing).
-  const lists = [
-    ...Object.entries(b.lib).flatMap(([n, l]) => [["lib", n, "sources", l.sources] as const, ["lib", n, "headers", l.headers] as const]),
-    ...Object.entries(b.bin).map(([n, e]) => ["bin", n, "sources", e.sources] as const),
-  ];
-  for (const [kind, name, key, files] of lists) {
+  for (const [kind, name, key, files] of sourceLists(m)) {
     files.forEach((file, i) => {
       if (key === "headers" && /[*?[]/.test(file)) return;
       const host = hostFileOf(dir, m, file);
@@ -32,13 +28,49 @@ export function checkBuildSources(dir: string, m: Manifest): void {
   }
 }
 
-/** The host file a `sources` entry names, when it lies in a path source; else undefined. */
-function hostFileOf(dir: string, m: Manifest, file: string): string | undefined {
+/**
+ * The `sources`/`headers` entry of `m` that names guest path `guest` (a file a build step found
+ * missing in a fetched source, which this host could not check before the build), as the error
+ * to report at its atom.toml position; undefined when no entry names it.
+ */
+export function missingSourceError(m: Manifest, guest: string): EkaError | undefined {
+  for (const [kind, name, key, files] of sourceLists(m)) {
+    const i = files.findIndex((f) => guestOf(m, f) === guest);
+    if (i < 0) continue;
+    const src = /^\/build\/([^/]+)\//.exec(guest)?.[1] ?? "";
+    return manifestError(
+      "E_SOURCE",
+      { file: m.file, positions: m.positions, path: ["build", kind, name, key, String(i)] },
+      `[build.${kind}.${name}] ${key}: '${files[i]}' is not in source '${src}' (${guest} does not exist once it is fetched); fix the name, or the source`,
+      "value",
+    );
+  }
+  return undefined;
+}
+
+/** Every file list of [build]: each library's sources and headers, each executable's sources. */
+function sourceLists(m: Manifest): (readonly ["lib" | "bin", string, "sources" | "headers", string[]])[] {
+  const b = m.build;
+  if (!b) return [];
+  return [
+    ...Object.entries(b.lib).flatMap(([n, l]) => [["lib", n, "sources", l.sources] as const, ["lib", n, "headers", l.headers] as const]),
+    ...Object.entries(b.bin).map(([n, e]) => ["bin", n, "sources", e.sources] as const),
+  ];
+}
+
+/** The guest path a `sources` entry names (`${get.NAME}` filled in); undefined for other variables. */
+function guestOf(m: Manifest, file: string): string | undefined {
   const b = m.build as NonNullable<Manifest["build"]>;
   // `${get.NAME}` is the only variable a source file name can usefully hold; others are left to the compile.
   const named = file.replace(/^\$\{\s*get\.([A-Za-z0-9_-]+)\s*\}/, "/build/$1");
   if (named.includes("${")) return undefined;
-  const guest = named.startsWith("/") ? named : `/build/${b.src}/${named}`;
+  return named.startsWith("/") ? named : `/build/${b.src}/${named}`;
+}
+
+/** The host file a `sources` entry names, when it lies in a path source; else undefined. */
+function hostFileOf(dir: string, m: Manifest, file: string): string | undefined {
+  const guest = guestOf(m, file);
+  if (guest === undefined) return undefined;
   const m2 = /^\/build\/([^/]+)\/(.+)$/.exec(guest);
   if (!m2) return undefined;
   const src = m.srcs[m2[1] as string];

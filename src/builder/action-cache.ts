@@ -56,6 +56,11 @@ export function declaredInputs(raw: readonly string[], stepId: string, sandbox: 
     if ("store" in at) return [g, "store"];
     const inOut = g === sandbox.outPath || g.startsWith(sandbox.outPath + "/");
     const rel = inOut ? g.slice(sandbox.outPath.length + 1) : g.slice(7);
+    // A named file under /build is a source file or an earlier step's output: missing, it is a
+    // wrong name in the package's source list, reported here rather than by the tool.
+    if (!inOut && !/[*?[]/.test(g) && !at.dir.reader().stat(rel)) {
+      throw new EkaError("E_MISSING_INPUT", `package ${sandbox.name}: step '${stepId}' needs ${g}, which no source of the package holds and no earlier step made`, { package: sandbox.name, guest: g });
+    }
     return [g, digestMatches(at.dir.reader(), rel, inOut ? matched.out : matched.build)];
   });
   return { inputs, matched };

@@ -2,7 +2,9 @@
 // build it through the builder's door with path sources mapped back to the atoms' directories.
 import { existsSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
+import { missingSourceError } from "../atom/check-sources.node.ts";
 import { MANIFEST_FILE } from "../atom/manifest.ts";
+import { isEkaError } from "../errors.ts";
 import { atomDirOf, loadAtomGraph, type AtomNode, type LoadOptions } from "../atom/resolve.node.ts";
 import { cacheDir } from "../util/host.node.ts";
 import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir.ts";
@@ -71,7 +73,7 @@ export interface BuildAtomOptions {
 export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Promise<BuildResult[]> {
   const dirs = pathSourceDirs(p.graph);
   const workers = process.env.EKA_WORKERS !== undefined ? Number(process.env.EKA_WORKERS) : opts.jobs;
-  return buildGraph(p.roots, {
+  return withSourcePositions(p.graph, buildGraph(p.roots, {
     store: opts.store,
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
     ...(opts.check ? { check: true } : {}),
@@ -82,7 +84,28 @@ export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Pr
     provideInput: seedProvider(opts.store),
     // Keys are made by pathSourceKey; anything else is a path as written, relative to the root atom.
     pathSource: (key) => dirs.get(key) ?? resolvePath(p.graph.dir, key),
-  });
+  }));
+}
+
+/**
+ * A step that found a named file missing (E_MISSING_INPUT: a fetched source lacks it, which no
+ * check could see before the fetch) is reported at the atom.toml entry that names the file.
+ */
+async function withSourcePositions<T>(g: AtomNode, build: Promise<T>): Promise<T> {
+  try {
+    return await build;
+  } catch (e) {
+    if (!isEkaError(e, "E_MISSING_INPUT")) throw e;
+    const { package: pkg, guest } = (e.details ?? {}) as { package?: string; guest?: string };
+    const atom = atomsOf(g).find((a) => a.manifest.atom.id === pkg);
+    throw (atom && guest && missingSourceError(atom.manifest, guest)) || e;
+  }
+}
+
+function atomsOf(g: AtomNode, out: AtomNode[] = []): AtomNode[] {
+  if (!out.includes(g)) out.push(g);
+  for (const d of Object.values(g.deps)) atomsOf(d, out);
+  return out;
 }
 
 /** pathSourceKey → absolute directory or file, for every path source of the graph. */

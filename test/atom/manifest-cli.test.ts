@@ -1,6 +1,7 @@
 // Manifest mistakes a user meets through the real CLI: an unterminated `${…}` and a missing
 // `sources` file are errors at their atom.toml line and column, and nothing reaches the store.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
 import { realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,4 +48,28 @@ describe("atom.toml mistakes at their line and column", () => {
     const c = writeFiles(join(root, "e"), { "atom.toml": `${HEAD}\n[build]\nkind = "c"\n\n[build.lib.x]\nsources = ["a.c"]\nheaders = ["*.h", "x.h", "missing.h"]\n`, "src/a.c": "int a;\n", "src/x.h": "" });
     failsAt(c, "E_SOURCE", "atom.toml:13:26", /\[build\.lib\.x\] headers: 'missing\.h' does not exist/);
   });
+
+  it("a sources file missing from a fetched url source names its entry, once the fetch shows it is not there", async () => {
+    const server = createServer((req, res) => (req.url === "/hello.c" ? res.end("int main(void) { return 0; }\n") : res.writeHead(404).end()));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const addr = server.address();
+      const url = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}/hello.c`;
+      const atom = `[atom]\nid = "fetched"\nversion = "0.1.0"\n\n[srcs.remote]\nurl = "${url}"\n\n[build]\nkind = "c"\nsrc = "remote"\n\n[build.bin.app]\nsources = [\n  "hello.c",\n  "\${get.remote}/nope.c",\n]\n`;
+      const dir = writeFiles(join(root, "fetched"), { "atom.toml": atom });
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(__dirname, "../../bin/eka.js"), "build"], { cwd: dir, env: { ...process.env, EKA_STORE: join(root, "store"), EKA_CACHE: join(root, "cache") } });
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.on("exit", (status) => resolve({ status, stderr }));
+      });
+      expect(r.status, r.stderr).toBe(1);
+      const lines = r.stderr.trimEnd().split("\n").filter((l) => l.startsWith("eka: "));
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^eka: error\[E_SOURCE\]: atom\.toml:15:3: \[build\.bin\.app\] sources: '\$\{get\.remote\}\/nope\.c' is not in source 'remote' \(\/build\/remote\/nope\.c does not exist/);
+      expect(eka(root, ["store", "verify"]).status).toBe(0);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 });
