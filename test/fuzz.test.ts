@@ -15,6 +15,7 @@ import { compileModule } from "../src/runtime/modules.ts";
 import { MemoryFS, runWasi } from "../src/runtime/index.ts";
 import { restoreNar } from "../src/store/restore.node.ts";
 import { exportPaths, formatNarinfo, importNar, importPaths, MemoryTree, narDump, openStore, parseNarinfo, verifyStore, type Store } from "../src/store/index.node.ts";
+import { concatBytes } from "../src/util/bytes.ts";
 
 const ROOT = path.join(import.meta.dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "eka-fuzz-"));
@@ -59,15 +60,15 @@ function mutate(input: Uint8Array, rand: () => number): { bytes: Uint8Array; wha
       edits.push(`truncate to ${i}`);
     } else if (op === 3) {
       const ins = new Uint8Array(1 + at(16)).map(() => at(256));
-      b = concat(b.slice(0, i), ins, b.slice(i));
+      b = concatBytes([b.slice(0, i), ins, b.slice(i)]);
       edits.push(`insert ${ins.length} at ${i}`);
     } else if (op === 4) {
       const n = 1 + at(32);
-      b = concat(b.slice(0, i), b.slice(i + n));
+      b = concatBytes([b.slice(0, i), b.slice(i + n)]);
       edits.push(`delete ${n} at ${i}`);
     } else {
       const n = 1 + at(64);
-      b = concat(b.slice(0, i + n), b.slice(i, i + n), b.slice(i + n));
+      b = concatBytes([b.slice(0, i + n), b.slice(i, i + n), b.slice(i + n)]);
       edits.push(`duplicate ${n} at ${i}`);
     }
   }
@@ -108,15 +109,6 @@ function mutateText(input: Uint8Array, rand: () => number): { bytes: Uint8Array;
   return { bytes: utf8.encode(lines.join("\n")), what: edits.join(", ") };
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 const utf8 = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -161,7 +153,7 @@ function sampleTree(): MemoryTree {
 
 describe("fuzz: the parsers of untrusted bytes", () => {
   it("NAR: into a memory store, a directory store, and restored to a host directory, writing nothing outside", async () => {
-    const nar = concat(...narDump(sampleTree()));
+    const nar = concatBytes([...narDump(sampleTree())]);
     const disk = path.join(tmp, "nar");
     fs.mkdirSync(disk);
     const fileStore = await openStore(path.join(disk, "store"));
@@ -202,7 +194,7 @@ describe("fuzz: the parsers of untrusted bytes", () => {
     const app = new MemoryTree();
     app.put("ref", { kind: "file", data: utf8.encode(lib.storePath), executable: false });
     const top = src.ingest(app, "", { storePath: "/nix/store/0000000000000000000000000000000d-app", references: [lib.storePath] });
-    const stream = concat(...exportPaths(src, [top.storePath]));
+    const stream = concatBytes([...exportPaths(src, [top.storePath])]);
     const r = await fuzz("export", [stream], 1500, async (b) => importPaths(await openStore("memory:"), [b]));
     expect(r.crashes).toEqual([]);
     expect(r.refused).toContain("E_BAD_EXPORT");

@@ -2,19 +2,9 @@
 // all below them), the directories above them, and what the guest creates; hidden entries are never
 // read, listed or overwritten.
 import { describe, expect, it } from "vitest";
-import { FilteredFS, FsError, MemoryFS, mkdirp, readFile, writeFile } from "../../src/runtime/index.ts";
+import { FilteredFS, MemoryFS, mkdirp, readFile, writeFile } from "../../src/runtime/index.ts";
+import { dec, enc, errnoOf } from "./helpers.ts";
 
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-function errnoOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FsError) return e.errno;
-    throw e;
-  }
-  return undefined;
-}
 
 function tree(): MemoryFS {
   const fs = new MemoryFS();

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import wabtInit from "wabt";
-import { MemoryFS, ReadOnlyFS, mkdirp, readFile, runWasi, writeFile, type FileSystem, type RunOptions, type RunResult } from "../../src/runtime/index.ts";
+import { FsError, MemoryFS, ReadOnlyFS, mkdirp, readFile, runWasi, writeFile, type FileSystem, type RunOptions, type RunResult } from "../../src/runtime/index.ts";
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabt: Promise<Wabt> | undefined;
@@ -154,4 +154,18 @@ export async function runProbe(args: string[], sb: FileSystem, other: FileSystem
     if (eq > 0) values[line.slice(0, eq)] = line.slice(eq + 1);
   }
   return { ...r, values, text };
+}
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** The WASI errno name a file-system call fails with, or undefined when it succeeds. */
+export function errnoOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof FsError) return e.errno;
+    throw e;
+  }
+  return undefined;
 }

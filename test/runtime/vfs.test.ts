@@ -1,18 +1,8 @@
 // The virtual file systems on their own: MemoryFS growth, the read-only view, the overlay, walk.
 import { describe, expect, it } from "vitest";
-import { FsError, MemoryFS, OverlayFS, ReadOnlyFS, mkdirp, readFile, tickingClock, walk, writeFile, type FileSystem } from "../../src/runtime/index.ts";
+import { MemoryFS, OverlayFS, ReadOnlyFS, mkdirp, readFile, tickingClock, walk, writeFile, type FileSystem } from "../../src/runtime/index.ts";
+import { dec, enc, errnoOf } from "./helpers.ts";
 
-const enc = (s: string) => new TextEncoder().encode(s);
-const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-function errnoOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FsError) return e.errno;
-    throw e;
-  }
-  return undefined;
-}
 
 describe("MemoryFS", () => {
   it("appends are amortised O(1): 2,000 × 4 KiB appends copy less than 2× the final size", () => {
