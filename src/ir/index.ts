@@ -15,7 +15,7 @@ export type {
   Step,
   ToolRef,
 } from "./types.ts";
-export { IR_VERSION, SEED_TOOL_PREFIX } from "./types.ts";
+export { IR_VERSION, SEED_LLVM_TOOL, SEED_TOOL_PREFIX } from "./types.ts";
 export {
   canonicalIR,
   initIR,

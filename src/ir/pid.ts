@@ -6,7 +6,7 @@ import { digestOf, type Digest } from "../store/digest.ts";
 import { isStorePath, makeStorePath, nameProblem, STORE_DIR } from "../store/store-path.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { parseHash } from "./hash.ts";
-import { IR_VERSION, type InputRef, type PackageIR } from "./types.ts";
+import { IR_VERSION, SEED_LLVM_TOOL, SEED_TOOL_PREFIX, type InputRef, type PackageIR } from "./types.ts";
 
 export { STORE_DIR, isStorePath };
 
@@ -93,8 +93,8 @@ export function validateIR(ir: PackageIR): void {
     if (ids.has(st.id)) fail(`two steps have the id '${st.id}'`);
     ids.add(st.id);
     if (st.args.length === 0) fail(`step '${st.id}' has no args (argv[0] is required)`);
-    if (st.tool.startsWith("builtin:") ? !BUILTIN_TOOLS.includes(st.tool) : st.tool.startsWith("seed:") ? !("seed" in ir.inputs) : !st.tool.startsWith("/")) {
-      fail(`step '${st.id}': tool '${st.tool}' must be seed:llvm (with a 'seed' input), ${BUILTIN_TOOLS.join(", ")}, or an absolute guest path of a .wasm file`);
+    if (st.tool.startsWith("builtin:") ? !BUILTIN_TOOLS.includes(st.tool) : st.tool.startsWith(SEED_TOOL_PREFIX) ? !("seed" in ir.inputs) : !st.tool.startsWith("/")) {
+      fail(`step '${st.id}': tool '${st.tool}' must be ${SEED_LLVM_TOOL} (with a 'seed' input), ${BUILTIN_TOOLS.join(", ")}, or an absolute guest path of a .wasm file`);
     }
   }
   for (const st of ir.steps) {

@@ -8,6 +8,8 @@ export const IR_VERSION = 1 as const;
  * pid through the package's `inputs.seed` store path, which the builder mounts like any input.
  */
 export const SEED_TOOL_PREFIX = "seed:" as const;
+/** The seed tool every C step runs (the driver, ar, wasm-ld, by argv[0]). */
+export const SEED_LLVM_TOOL = `${SEED_TOOL_PREFIX}llvm` as const;
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

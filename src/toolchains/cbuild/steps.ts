@@ -1,5 +1,5 @@
 import { EkaError } from "../../errors.ts";
-import type { Step } from "../../ir/types.ts";
+import { SEED_LLVM_TOOL, type Step } from "../../ir/types.ts";
 
 export const DEFAULT_TARGET = "wasm32-wasip1";
 
@@ -81,7 +81,7 @@ export function cbuildSteps(spec: CBuildSpec): Step[] {
     const id = `cc:${unit}/${file}`;
     add({
       id,
-      tool: "seed:llvm",
+      tool: SEED_LLVM_TOOL,
       args: [cc, target, ...(spec.cflags ?? []), ...(cflags ?? []), ...defs({ ...spec.defines, ...defines }), ...includes, "-c", abs(file), "-o", obj],
       inputs: [abs(file), ...headerGlobs, ...deps],
       outputs: [obj],
@@ -95,7 +95,7 @@ export function cbuildSteps(spec: CBuildSpec): Step[] {
     const archive = `$out/lib/lib${lib.name}.a`;
     add({
       id: `ar:lib${lib.name}`,
-      tool: "seed:llvm",
+      tool: SEED_LLVM_TOOL,
       args: ["llvm-ar", "rcsD", archive, ...objs.map((o) => o.obj)],
       deps: objs.map((o) => o.id),
       inputs: objs.map((o) => o.obj),
@@ -119,7 +119,7 @@ export function cbuildSteps(spec: CBuildSpec): Step[] {
     const output = `$out/bin/${exe.name}.wasm`;
     add({
       id: `ld:${exe.name}`,
-      tool: "seed:llvm",
+      tool: SEED_LLVM_TOOL,
       args: [cc, target, ...(spec.cflags ?? []), ...objs.map((o) => o.obj), ...own, ...deps.map((d) => `-L${d}/lib`), ...ext, ...(spec.ldflags ?? []), ...(exe.ldflags ?? []), "-o", output],
       deps: [...objs.map((o) => o.id), ...ownIds],
       inputs: [...objs.map((o) => o.obj), ...own, ...deps],

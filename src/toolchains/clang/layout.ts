@@ -5,8 +5,8 @@
 
 /** The input name a package gives the seed. */
 export const SEED_INPUT = "seed";
-/** Tools named `seed:…` are the seed's multi-call module (argv[0] picks the tool). */
-export const SEED_TOOL_PREFIX = "seed:";
+/** Tools named `seed:…` are the seed's multi-call module (argv[0] picks the tool); named in ir/. */
+export { SEED_TOOL_PREFIX } from "../../ir/types.ts";
 /** The multi-call module's file, and the sysroot directory mounted at /usr. */
 export const SEED_MODULE = "llvm.wasm";
 export const SEED_SYSROOT = "usr";
