@@ -3,7 +3,7 @@
  * re-hashed on every read), path info and realisations. A missing item is null, not an error.
  */
 import { EkaError } from "../errors.ts";
-import type { Backend } from "./backend.ts";
+import type { Backend, ObjectKind } from "./backend.ts";
 import { digestOf, type Digest } from "./digest.ts";
 import { decodeDirectory, encodeDirectory } from "./directory.ts";
 import { parseStorePath, STORE_DIR } from "./store-path.ts";
@@ -38,43 +38,38 @@ export interface RealisationService {
   pidsFor(cid: Digest): Digest[];
 }
 
+/** The object's bytes re-hashed against d (E_CORRUPT_OBJECT on mismatch), or null if absent. */
+function readChecked(b: Backend, kind: ObjectKind, d: Digest, mismatch: string): Uint8Array | null {
+  const bytes = b.readObject(kind, d);
+  if (bytes === null) return null;
+  const actual = digestOf(bytes);
+  if (actual !== d) {
+    throw new EkaError("E_CORRUPT_OBJECT", `${kind} ${d} in ${b.address} is corrupt: ${mismatch} ${actual}; 'eka store verify' names the paths that use it and 'eka store repair' mends them`);
+  }
+  return bytes;
+}
+
+function writeOnce(b: Backend, kind: ObjectKind, bytes: Uint8Array): Digest {
+  const d = digestOf(bytes);
+  if (!b.hasObject(kind, d)) b.writeObject(kind, d, bytes);
+  return d;
+}
+
 export function blobService(b: Backend): BlobService {
   return {
     has: (d) => b.hasObject("blob", d),
-    get: (d) => {
-      const bytes = b.readObject("blob", d);
-      if (bytes === null) return null;
-      const actual = digestOf(bytes);
-      if (actual !== d) {
-        throw new EkaError("E_CORRUPT_OBJECT", `blob ${d} in ${b.address} is corrupt: its contents hash to ${actual}; 'eka store verify' names the paths that use it and 'eka store repair' mends them`);
-      }
-      return bytes;
-    },
-    put: (bytes) => {
-      const d = digestOf(bytes);
-      if (!b.hasObject("blob", d)) b.writeObject("blob", d, bytes);
-      return d;
-    },
+    get: (d) => readChecked(b, "blob", d, "its contents hash to"),
+    put: (bytes) => writeOnce(b, "blob", bytes),
   };
 }
 
 export function directoryService(b: Backend): DirectoryService {
   const service: DirectoryService = {
     get: (d) => {
-      const bytes = b.readObject("directory", d);
-      if (bytes === null) return null;
-      const actual = digestOf(bytes);
-      if (actual !== d) {
-        throw new EkaError("E_CORRUPT_OBJECT", `directory ${d} in ${b.address} is corrupt: its encoding hashes to ${actual}; 'eka store verify' names the paths that use it and 'eka store repair' mends them`);
-      }
-      return decodeDirectory(bytes, d);
+      const bytes = readChecked(b, "directory", d, "its encoding hashes to");
+      return bytes === null ? null : decodeDirectory(bytes, d);
     },
-    put: (dir) => {
-      const bytes = encodeDirectory(dir);
-      const d = digestOf(bytes);
-      if (!b.hasObject("directory", d)) b.writeObject("directory", d, bytes);
-      return d;
-    },
+    put: (dir) => writeOnce(b, "directory", encodeDirectory(dir)),
     getRecursive: (d) => {
       const out: Array<[Digest, Directory]> = [];
       const seen = new Set<Digest>();
