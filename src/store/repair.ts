@@ -40,7 +40,7 @@ export function placeOf(storePath: string, file: string): string {
 }
 
 /** What the raw bytes under `d` hash to, or null if absent (memoised in `hashed`). */
-function hashOf(store: Store, kind: ObjectKind, d: Digest, hashed?: Map<string, Digest | null>): { actual: Digest | null; bytes?: Uint8Array } {
+export function hashOf(store: Store, kind: ObjectKind, d: Digest, hashed?: Map<string, Digest | null>): { actual: Digest | null; bytes?: Uint8Array } {
   const key = `${kind}:${d}`;
   const known = hashed?.get(key);
   if (known !== undefined && kind === "blob") return { actual: known };

@@ -6,10 +6,10 @@
  * caller can read them (Node: repair.node.ts).
  */
 import { isEkaError } from "../errors.ts";
-import { digestOf, type Digest } from "./digest.ts";
+import type { Digest } from "./digest.ts";
 import { narHashOf } from "./nar.ts";
 import { validSignatures } from "./narinfo.ts";
-import { findDamage, treeDrift } from "./repair.ts";
+import { findDamage, hashOf, treeDrift } from "./repair.ts";
 import { parseStorePath } from "./store-path.ts";
 import type { Store } from "./store.ts";
 import type { TreeReader } from "./types.ts";
@@ -97,11 +97,8 @@ function verifyLooseObjects(store: Store, hashed: Map<string, Digest | null>): V
   for (const kind of ["blob", "directory"] as const) {
     for (const d of store.backend.listObjects(kind)) {
       if (hashed.has(`${kind}:${d}`)) continue;
-      const bytes = store.backend.readObject(kind, d);
-      if (bytes === null) continue;
-      const actual = digestOf(bytes);
-      hashed.set(`${kind}:${d}`, actual);
-      if (actual !== d) {
+      const { actual } = hashOf(store, kind, d, hashed);
+      if (actual !== null && actual !== d) {
         problems.push({ code: "E_CORRUPT_OBJECT", message: `${kind} ${d}: contents do not match (blake3 got ${actual}); no registered path uses it (an action cache entry?), and 'eka store repair --all' deletes it`, object: d });
       }
     }
