@@ -19,7 +19,7 @@ import type { TreeReader, TreeStat } from "./types.ts";
 export const MAX_FILE_BYTES = 1 << 30;
 
 /** The size of one chunk of readChunks: large enough that the per-call cost of a hash is noise. */
-export const CHUNK_BYTES = 4 << 20;
+const CHUNK_BYTES = 4 << 20;
 
 /**
  * A TreeReader over `dir`. A file that is neither a regular file, a directory nor a symlink

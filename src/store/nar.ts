@@ -134,7 +134,7 @@ export async function narParse(source: AsyncIterable<Uint8Array> | Iterable<Uint
  * PATH_MAX (4096 bytes: 2048 one-letter levels), and below the depth where the store's recursive
  * ingest would overflow the stack.
  */
-export const MAX_NAR_DEPTH = 2048;
+const MAX_NAR_DEPTH = 2048;
 
 async function parseNode(r: ByteReader, sink: NarSink, path: string, depth = 0): Promise<void> {
   if (depth > MAX_NAR_DEPTH) r.fail(`directories are nested deeper than ${MAX_NAR_DEPTH} levels`);

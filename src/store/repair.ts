@@ -30,7 +30,7 @@ export interface DamageOptions {
 }
 
 /** Joins a path inside a tree; "" is the root. */
-export function joinRel(a: string, b: string): string {
+function joinRel(a: string, b: string): string {
   return a === "" ? b : b === "" ? a : `${a}/${b}`;
 }
 
@@ -159,7 +159,7 @@ function restoreTree(store: Store, source: TreeReader, root: string): Digest {
  * damaged file is taken from the same place in `source` if its bytes hash right, a damaged
  * directory if the subtree there hashes to it. Returns what was mended; the rest is left.
  */
-export function mendFrom(store: Store, damage: readonly Damage[], source: TreeReader, root = ""): Damage[] {
+function mendFrom(store: Store, damage: readonly Damage[], source: TreeReader, root = ""): Damage[] {
   const mended: Damage[] = [];
   for (const d of damage) {
     const at = joinRel(root, d.file);

@@ -72,7 +72,7 @@ export function holdTempRoots(store: Store): TempRoots | null {
   return (store.tempRoots ??= new TempRoots(fb.root));
 }
 
-export function gcLockFile(storeRoot: string): string {
+function gcLockFile(storeRoot: string): string {
   return path.join(storeRoot, "gc.lock");
 }
 

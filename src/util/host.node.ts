@@ -118,7 +118,7 @@ export function makeDirs(dir: string, io: HostIoContext = {}): void {
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-export function sleepSync(ms: number): void {
+function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 

@@ -18,7 +18,7 @@ interface Errno {
 const FILE_TOO_LARGE = "ERR_FS_FILE_TOO_LARGE";
 
 /** Whether `e` is an error from the host's file system (it carries an errno code). */
-export function isHostIoError(e: unknown): e is Errno {
+function isHostIoError(e: unknown): e is Errno {
   if (!(e instanceof Error)) return false;
   const code = (e as Partial<Errno>).code;
   return typeof code === "string" && (/^E[A-Z0-9]+$/.test(code) || code === FILE_TOO_LARGE) && !(e instanceof EkaError);

@@ -30,7 +30,7 @@ import type { PathInfo, Realisation } from "../types.ts";
 const LOCK_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** The file whose presence makes a directory a store; written first when a store is created. */
-export const STORE_MARKER = "eka-store";
+const STORE_MARKER = "eka-store";
 const MARKER_TEXT = "This directory is an eka store (format 1). Its files are eka's; change them only through eka.\n";
 const LAYOUT = ["objects/blob", "objects/directory", "info", "realisations", "cids", "gcroots", "checkout", "tmp"];
 
