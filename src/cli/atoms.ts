@@ -117,3 +117,8 @@ function pathSourceDirs(g: AtomNode, out = new Map<string, string>()): Map<strin
   for (const d of Object.values(g.deps)) pathSourceDirs(d, out);
   return out;
 }
+
+/** `--frozen` and `--allow-outside`, as the atom loader takes them (eka build, run and resolve). */
+export function loadOptions(values: { frozen?: boolean; "allow-outside"?: string[] }): { frozen?: boolean; allowOutside?: string[] } {
+  return { ...(values.frozen ? { frozen: true } : {}), ...(values["allow-outside"] ? { allowOutside: values["allow-outside"] } : {}) };
+}

@@ -1,7 +1,7 @@
 // Node-only: `eka build [ATOM]` — resolve, turn into IR, build what the store lacks.
 import { EkaError } from "../../errors.ts";
 import { parseCommand, positiveInt } from "../args.ts";
-import { atomDirFromArg, buildPrepared, prepareAtom } from "../atoms.ts";
+import { atomDirFromArg, buildPrepared, loadOptions, prepareAtom } from "../atoms.ts";
 import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
 
@@ -129,9 +129,4 @@ export async function run(argv: string[]): Promise<number> {
 export async function openDefaultStore() {
   const { openStore } = await import("../../store/open.node.ts");
   return openStore();
-}
-
-/** `--frozen` and `--allow-outside`, as the atom loader takes them (eka build and eka run). */
-export function loadOptions(values: { frozen?: boolean; "allow-outside"?: string[] }): { frozen?: boolean; allowOutside?: string[] } {
-  return { ...(values.frozen ? { frozen: true } : {}), ...(values["allow-outside"] ? { allowOutside: values["allow-outside"] } : {}) };
 }

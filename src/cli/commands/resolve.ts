@@ -1,7 +1,7 @@
 // Node-only: `eka resolve [ATOM]` — bring atom.lock in line with atom.toml.
 import { atomDirOf, displayPath, loadAtomGraph } from "../../atom/resolve.node.ts";
 import { parseCommand } from "../args.ts";
-import { loadOptions } from "./build.ts";
+import { loadOptions } from "../atoms.ts";
 
 export const summary = "Bring atom.lock in line with atom.toml";
 export const help = `Usage: eka resolve [ATOM] [--frozen] [--allow-outside DIR]… [--json]

@@ -4,11 +4,11 @@ import type { Mount } from "../../builder/executor.ts";
 import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
 import { parseCommand } from "../args.ts";
-import { atomDirFromArg, buildPrepared, prepareAtom, type PreparedAtom } from "../atoms.ts";
+import { atomDirFromArg, buildPrepared, loadOptions, prepareAtom, type PreparedAtom } from "../atoms.ts";
 import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { readStdin, writeFd } from "../stdio.ts";
-import { loadOptions, openDefaultStore } from "./build.ts";
+import { openDefaultStore } from "./build.ts";
 
 export const summary = "Build an atom if needed and run its program";
 export const help = `Usage: eka run [ATOM] [options] [--VARIANT=CHOICE…] [-- ARGS…]
