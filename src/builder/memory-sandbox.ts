@@ -127,17 +127,11 @@ class TreeFS implements FileSystem {
         buf.set(d.subarray(pos, pos + n));
         return n;
       },
-      write() {
-        throw new FsError("ROFS");
-      },
+      write: readOnly,
       size: () => st.size,
-      truncate() {
-        throw new FsError("ROFS");
-      },
+      truncate: readOnly,
       stat: () => st,
-      setTimes() {
-        throw new FsError("ROFS");
-      },
+      setTimes: readOnly,
       sync() {},
       close() {},
     };
@@ -146,25 +140,16 @@ class TreeFS implements FileSystem {
     if (this.stat(path).kind !== "symlink") throw new FsError("INVAL");
     return this.tree.readlink(this.p(path));
   }
-  mkdir(): void {
-    throw new FsError("ROFS");
-  }
-  rmdir(): void {
-    throw new FsError("ROFS");
-  }
-  unlink(): void {
-    throw new FsError("ROFS");
-  }
-  rename(): void {
-    throw new FsError("ROFS");
-  }
-  symlink(): void {
-    throw new FsError("ROFS");
-  }
-  link(): void {
-    throw new FsError("ROFS");
-  }
-  setTimes(): void {
-    throw new FsError("ROFS");
-  }
+  readonly mkdir = readOnly;
+  readonly rmdir = readOnly;
+  readonly unlink = readOnly;
+  readonly rename = readOnly;
+  readonly symlink = readOnly;
+  readonly link = readOnly;
+  readonly setTimes = readOnly;
+}
+
+/** Every change to a store view: refused, as a read-only file system does. */
+function readOnly(): never {
+  throw new FsError("ROFS");
 }
