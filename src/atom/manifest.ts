@@ -42,7 +42,7 @@ export interface SourceDecl {
   path?: string;
   version?: string;
   hash?: string;
-  unpack?: boolean | "tar" | "tar.gz" | "tar.xz" | "zip";
+  unpack?: boolean | "tar" | "tar.gz" | "tar.xz" | "tar.bz2" | "zip";
 }
 
 export interface PinDecl extends SourceDecl {
@@ -263,8 +263,8 @@ class Checker {
     if (hash !== undefined && !/^(blake3|sha256):[0-9a-f]{64}$/.test(hash)) throw this.type([...path, "hash"], `"blake3:<64 hex>" or "sha256:<64 hex>", got '${hash}'`);
     let unpack: SourceDecl["unpack"];
     if (t.unpack !== undefined) {
-      if (typeof t.unpack === "boolean" || (typeof t.unpack === "string" && ["tar", "tar.gz", "tar.xz", "zip"].includes(t.unpack))) unpack = t.unpack as SourceDecl["unpack"];
-      else throw this.type([...path, "unpack"], `true, false, "tar", "tar.gz", "tar.xz" or "zip", got ${typeName(t.unpack)}`);
+      if (typeof t.unpack === "boolean" || (typeof t.unpack === "string" && ["tar", "tar.gz", "tar.xz", "tar.bz2", "zip"].includes(t.unpack))) unpack = t.unpack as SourceDecl["unpack"];
+      else throw this.type([...path, "unpack"], `true, false, "tar", "tar.gz", "tar.xz", "tar.bz2" or "zip", got ${typeName(t.unpack)}`);
     }
     const vars: Vars = (n) => manifestVar(m, n, version ?? m.atom.version);
     const avail = ["version", "major", "minor", "patch", "atom.version", "<table>.<key>"];

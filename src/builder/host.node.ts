@@ -21,6 +21,8 @@ export interface NodeHostOptions {
    * `<id>@<version>/<path>` keys to their directories). Default: the path itself, against baseDir.
    */
   pathSource?: (path: string) => string;
+  /** Mirrors (directories or http(s) base URLs) tried before urls. Default: EKA_MIRRORS. */
+  mirrors?: readonly string[];
   executor?: Executor;
   /** Wall-time limit of one command, in ms. */
   timeoutMs?: number;
@@ -32,7 +34,7 @@ export async function nodeBuildHost(store: Store, opts: NodeHostOptions = {}): P
   const fb = fileBackendOf(store.backend);
   const sandboxes = new NodeSandboxHost(fb ? join(fb.root, "builds") : undefined);
   if (fb) sandboxes.sweepStale();
-  const disk = nodeSourceHost(opts.baseDir);
+  const disk = nodeSourceHost(opts.baseDir, opts.mirrors);
   const map = opts.pathSource;
   const sources: SourceHost = map ? { ...disk, readPath: (p) => disk.readPath(map(p)), copyPath: (p, d, to) => disk.copyPath?.(map(p), d, to) ?? false } : disk;
   return { executor, sandboxes, sources, state: buildStateFor(store) };

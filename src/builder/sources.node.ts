@@ -1,17 +1,23 @@
 // Node's SourceHost: local files and directories from disk, git through the host `git` CLI.
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
 import { EkaError } from "../errors.ts";
 import { hostPath, hostRealPath, hostTree, writeHostTree } from "../store/host-tree.node.ts";
 import { MemoryTree } from "../store/memory-tree.ts";
 import { withGitCheckout } from "../util/git.node.ts";
 import { withHostIo } from "../util/io-errors.ts";
 import { HostWorkDir } from "./sandbox.node.ts";
-import type { SourceHost } from "./sources.ts";
+import { httpMirror, type Mirror, type SourceHost } from "./sources.ts";
 
-/** `baseDir` resolves relative `path` sources (the atom's directory). */
-export function nodeSourceHost(baseDir = process.cwd()): SourceHost {
+/**
+ * `baseDir` resolves relative `path` sources (the atom's directory); `mirrors` are tried before
+ * any url (default: `mirrorsFromEnv()`).
+ */
+export function nodeSourceHost(baseDir = process.cwd(), mirrors: readonly string[] = mirrorsFromEnv()): SourceHost {
+  const timeout = Number(process.env.EKA_FETCH_TIMEOUT ?? "");
   return {
+    mirrors: mirrors.map((m) => nodeMirror(m)),
+    ...(timeout > 0 ? { fetchTimeoutMs: timeout * 1000 } : {}),
     async readPath(path) {
       const abs = resolve(baseDir, path);
       const content = hostPath(abs);
@@ -30,6 +36,35 @@ export function nodeSourceHost(baseDir = process.cwd()): SourceHost {
       return true;
     },
     gitCheckout: (url, rev) => withGitCheckout(url, rev, (dir) => MemoryTree.copyOf(hostTree(dir))),
+  };
+}
+
+/**
+ * EKA_MIRRORS: mirrors separated by spaces, or by `:` where that does not split a URL's
+ * `scheme://` (`/srv/mirror:https://cache.example/eka`).
+ */
+export function mirrorsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return splitMirrors(env.EKA_MIRRORS ?? "");
+}
+
+export function splitMirrors(list: string): string[] {
+  return list.split(/\s+|:(?!\/\/)/).filter(Boolean);
+}
+
+/** A directory (absolute, or relative to the working directory) or an http(s) base URL. */
+export function nodeMirror(spec: string): Mirror {
+  if (/^https?:\/\//i.test(spec)) return httpMirror(spec);
+  const dir = isAbsolute(spec) ? spec : resolve(spec);
+  return {
+    name: dir,
+    async get(rel) {
+      try {
+        return new Uint8Array(readFileSync(join(dir, rel)));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return null;
+        throw e;
+      }
+    },
   };
 }
 

@@ -28,7 +28,38 @@ export interface SourceHost {
   /** The tree of `url` at commit `rev`, without `.git`. */
   gitCheckout?(url: string, rev: string): Promise<TreeReader>;
   fetch?: typeof fetch;
+  /**
+   * Content-addressed mirrors, tried in order before a url source's url: each is asked for the
+   * file `<algo>/<hex>` of the source's expected hash and any bytes that hash to it are accepted.
+   */
+  mirrors?: readonly Mirror[];
+  /** How long a url (or http mirror) may take to answer before it counts as down. Default 30 s. */
+  fetchTimeoutMs?: number;
 }
+
+/** One mirror: a directory (read by the host) or an http(s) base URL. */
+export interface Mirror {
+  /** As the user wrote it, for messages. */
+  readonly name: string;
+  /** The file at `rel` (`sha256/<hex>`), or null when the mirror lacks it. */
+  get(rel: string): Promise<Uint8Array | null>;
+}
+
+/** A mirror at an http(s) base URL: `<base>/<algo>/<hex>`; 404 is "lacks it". */
+export function httpMirror(base: string, fetchFn: typeof fetch = globalThis.fetch, timeoutMs = DEFAULT_FETCH_TIMEOUT_MS): Mirror {
+  const root = base.replace(/\/+$/, "");
+  return {
+    name: base,
+    async get(rel) {
+      const res = await fetchFn(`${root}/${rel}`, { signal: AbortSignal.timeout(timeoutMs) });
+      if (res.status === 404 || res.status === 410) return null;
+      if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+  };
+}
+
+const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 
 /** Fetches, verifies and unpacks one source; `name` is its key in the IR. */
 export async function fetchSource(name: string, spec: SourceSpec, host: SourceHost): Promise<TreeReader> {
@@ -44,15 +75,7 @@ export async function fetchSource(name: string, spec: SourceSpec, host: SourceHo
   let label: string;
   if (spec.kind === "url") {
     label = spec.url;
-    const f = host.fetch ?? globalThis.fetch;
-    let res: Response;
-    try {
-      res = await f(spec.url);
-    } catch (e) {
-      throw new EkaError("E_FETCH", `${where}: cannot fetch ${spec.url}: ${fetchFailureReason(e)}; check the url in atom.toml and the network`);
-    }
-    if (!res.ok) throw new EkaError("E_FETCH", `${where}: ${spec.url} answered HTTP ${res.status} ${res.statusText}`);
-    data = new Uint8Array(await res.arrayBuffer());
+    data = await download(where, spec.url, spec.hash, host);
   } else {
     label = spec.path;
     data = await host.readPath(spec.path);
@@ -61,11 +84,52 @@ export async function fetchSource(name: string, spec: SourceSpec, host: SourceHo
   if (!(data instanceof Uint8Array)) return data;
   const base = label.split(/[/?#]/).filter(Boolean).pop() ?? name;
   const format = spec.unpack === false ? undefined : typeof spec.unpack === "string" ? spec.unpack : archiveFormatOf(base);
-  if (spec.unpack === true && !format) throw new EkaError("E_SOURCE", `${where}: cannot tell the archive type of '${base}'; set unpack = "tar.gz" (or tar, tar.xz, zip)`);
+  if (spec.unpack === true && !format) throw new EkaError("E_SOURCE", `${where}: cannot tell the archive type of '${base}'; set unpack = "tar.gz" (or tar, tar.xz, tar.bz2, zip)`);
   if (format) return unpackArchive(data, format, `${where} (${label})`);
   const tree = new MemoryTree();
   tree.put(base, { kind: "file", data, executable: false });
   return tree;
+}
+
+/**
+ * The bytes of a url source: from the first mirror holding a file with the expected hash, else
+ * from the url. A mirror's file that does not match is skipped (mirrors are untrusted; the hash is
+ * the identity), and a failure names the hash, the url and the mirrors tried.
+ */
+async function download(where: string, url: string, hash: string, host: SourceHost): Promise<Uint8Array> {
+  const want = parseHash(hash, where);
+  const rel = `${want.algo}/${want.hex}`;
+  const tried: string[] = [];
+  for (const m of host.mirrors ?? []) {
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await m.get(rel);
+    } catch (e) {
+      tried.push(`${m.name}: ${fetchFailureReason(e)}`);
+      continue;
+    }
+    if (!bytes) tried.push(`${m.name}: no ${rel}`);
+    else if (contentHash(bytes, want.algo) === hash) return bytes;
+    else tried.push(`${m.name}: ${rel} has other content (${contentHash(bytes, want.algo)})`);
+  }
+  const f = host.fetch ?? globalThis.fetch;
+  const fail = (reason: string) => {
+    const mirrors = tried.length ? `\n  mirrors tried:\n${tried.map((t) => `    ${t}`).join("\n")}` : "\n  no mirror is set";
+    return new EkaError(
+      "E_FETCH",
+      `${where}: cannot get ${hash}\n  url ${url}: ${reason}${mirrors}\n` +
+        `Put the file in a mirror (eka mirror add FILE) and list the mirror in EKA_MIRRORS (or --mirror DIR|URL), or check the url in atom.toml and the network.`,
+      { hash, url },
+    );
+  };
+  let res: Response;
+  try {
+    res = await f(url, { signal: AbortSignal.timeout(host.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS) });
+  } catch (e) {
+    throw fail(fetchFailureReason(e));
+  }
+  if (!res.ok) throw fail(`HTTP ${res.status} ${res.statusText}`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 /**

@@ -26,7 +26,7 @@ export interface Platform {
  */
 export type InputRef = PackageIR | string;
 
-export type ArchiveFormat = "tar" | "tar.gz" | "tar.xz" | "zip";
+export type ArchiveFormat = "tar" | "tar.gz" | "tar.xz" | "tar.bz2" | "zip";
 
 /**
  * A fixed-output source, unpacked at `/build/<name>` in the sandbox. `hash` is `blake3:<hex>` or
