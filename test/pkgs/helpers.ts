@@ -1,0 +1,60 @@
+// The package set's tests share one store and one mirror (test/global-setup.ts makes both): a
+// package is built once per run, by whichever test asks first, and every later test reuses it.
+// Tests drive eka as a user does, through bin/eka.js.
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+
+export const ROOT = join(import.meta.dirname, "../..");
+export const PKGS = join(ROOT, "pkgs");
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pkgsStore: string;
+    mirror: string;
+  }
+}
+
+/** The run's shared store and the mirror holding pkgs/mirror.txt's tarballs. */
+export const pkgsStore = (): string => inject("pkgsStore");
+export const mirror = (): string => inject("mirror");
+
+export interface EkaRun extends SpawnSyncReturns<string> {
+  ms: number;
+}
+
+/** Runs `eka ARGS` against the shared store and mirror (override with opts.env). */
+export function eka(args: string[], opts: { cwd?: string; input?: string | Uint8Array; env?: Record<string, string>; timeout?: number } = {}): EkaRun {
+  const env = { ...process.env, EKA_STORE: pkgsStore(), EKA_MIRRORS: mirror(), ...opts.env };
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/eka.js"), ...args], {
+    env,
+    cwd: opts.cwd ?? ROOT,
+    encoding: "utf8",
+    timeout: opts.timeout ?? 900_000,
+    maxBuffer: 256 << 20,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+  });
+  return { ...r, ms: Date.now() - t0 };
+}
+
+/** Builds pkgs/NAME (and what it depends on) into the shared store; its store path. */
+export function buildPkg(name: string): string {
+  const r = eka(["build", join(PKGS, name), "--json", "--no-progress"]);
+  if (r.status !== 0) throw new Error(`eka build pkgs/${name} failed (exit ${r.status}):\n${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { results: { storePath: string }[] };
+  return out.results[0]?.storePath as string;
+}
+
+/**
+ * Runs PROGRAM of pkgs/NAME under eka's WASI host (`eka run`), in `cwd` (visible read-write to
+ * the program at its own path), building the package first if the store lacks it.
+ */
+export function runPkg(name: string, program: string, args: string[], opts: { cwd?: string; input?: string | Uint8Array } = {}): EkaRun {
+  return eka(["run", join(PKGS, name), "-p", program, "--", ...args], opts);
+}
+
+/** A fresh scratch directory for one test's files. */
+export const scratch = (what: string): string => mkdtempSync(join(tmpdir(), `eka-pkg-${what}-`));
