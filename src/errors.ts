@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   "E_STORE_ADDRESS",
   "E_STORE_LOCKED",
   "E_NO_STORE",
+  "E_NO_MIRROR",
   "E_NOT_A_STORE",
   "E_NOT_STORE_PATH",
   "E_BAD_STORE_PATH",

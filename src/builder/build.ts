@@ -16,14 +16,50 @@ type Built = { result: BuildResult; stepsRun: number; stepsCached: number };
 
 /** Builds every root and its missing inputs; returns one result per root, in order. */
 export async function buildGraph(roots: PackageIR[], opts: BuildOptions): Promise<BuildResult[]> {
-  const infos = new PathInfos(opts.store);
-  const p = plan(roots, (sp) => infos.get(sp) !== null && infos.damage(sp, opts.repair).length === 0, opts.check);
-  opts.onProgress?.({ type: "plan", packagesTotal: p.nodes.length, packagesToBuild: p.toBuild.length });
-  const built = p.toBuild.length > 0 ? await buildPlanned(p, infos, opts) : new Map<PlanNode, BuildResult>();
+  const { p, infos, built, failures } = await buildAll(roots, opts);
+  const first = failures.values().next();
+  if (!first.done) throw first.value;
   return p.roots.map((n) => built.get(n) ?? resultOf(infos, n, false));
 }
 
-async function buildPlanned(p: Plan, infos: PathInfos, opts: BuildOptions): Promise<Map<PlanNode, BuildResult>> {
+/** One root's outcome in buildEach. */
+export type RootOutcome = { ok: true; result: BuildResult } | { ok: false; error: unknown; failed: { name: string; storePath: string } };
+
+/**
+ * Like buildGraph, but a failure stops only the roots that need what failed: every other root is
+ * built, and each root gets its outcome (a failed one names the package that failed, itself or an
+ * input). `eka build` of several atoms reports this way.
+ */
+export async function buildEach(roots: PackageIR[], opts: BuildOptions): Promise<RootOutcome[]> {
+  const { p, infos, built, failures } = await buildAll(roots, opts);
+  return p.roots.map((n) => {
+    const culprit = failedIn(n, failures);
+    if (!culprit) return { ok: true, result: built.get(n) ?? resultOf(infos, n, false) };
+    return { ok: false, error: failures.get(culprit), failed: { name: `${culprit.ir.name}-${culprit.ir.version}`, storePath: culprit.storePath } };
+  });
+}
+
+/** The node of `n`'s closure (itself first) whose build failed, if any. */
+function failedIn(n: PlanNode, failures: Map<PlanNode, unknown>, seen = new Set<PlanNode>()): PlanNode | undefined {
+  if (failures.has(n)) return n;
+  seen.add(n);
+  for (const d of n.deps) {
+    const f = seen.has(d) ? undefined : failedIn(d, failures, seen);
+    if (f) return f;
+  }
+  return undefined;
+}
+
+async function buildAll(roots: PackageIR[], opts: BuildOptions) {
+  const infos = new PathInfos(opts.store);
+  const p = plan(roots, (sp) => infos.get(sp) !== null && infos.damage(sp, opts.repair).length === 0, opts.check);
+  opts.onProgress?.({ type: "plan", packagesTotal: p.nodes.length, packagesToBuild: p.toBuild.length });
+  const { built, failures } = p.toBuild.length > 0 ? await buildPlanned(p, infos, opts) : { built: new Map<PlanNode, BuildResult>(), failures: new Map<PlanNode, unknown>() };
+  return { p, infos, built, failures };
+}
+
+/** Builds what the plan lacks, as far as it can: the results, and the error of each package that failed. */
+async function buildPlanned(p: Plan, infos: PathInfos, opts: BuildOptions): Promise<{ built: Map<PlanNode, BuildResult>; failures: Map<PlanNode, unknown> }> {
   const host = typeof opts.host === "function" ? await opts.host() : opts.host;
   if (!host) throw new EkaError("E_NO_BUILD_HOST", "this build needs a build host (executor, sandboxes, sources); under Node import buildGraph from builder/index.node.ts");
   const [{ executePackage }, { checkPackage, repairPackage }] = await Promise.all([import("./package.ts"), import("./check.ts")]);
@@ -59,19 +95,26 @@ async function buildPlanned(p: Plan, infos: PathInfos, opts: BuildOptions): Prom
     }
   };
   const results = new Map<PlanNode, BuildResult>();
+  const failures = new Map<PlanNode, unknown>();
   const toBuild = new Set(p.toBuild);
   let done = 0;
   const run = async (n: PlanNode): Promise<void> => {
     if (!toBuild.has(n)) return;
     const t0 = Date.now();
-    const r = await buildOne(n);
+    const r = await buildOne(n).catch((e: unknown) => {
+      failures.set(n, e);
+      throw e;
+    });
     results.set(n, r.result);
     done++;
     opts.onProgress?.({ type: "package-done", storePath: n.storePath, built: r.result.built, packagesDone: done, packagesToBuild: toBuild.size, ms: Date.now() - t0, stepsRun: r.stepsRun, stepsCached: r.stepsCached });
   };
   // A package in the store needs none of its inputs, so the walk stops there.
-  await runInOrder(p.roots, (n) => (toBuild.has(n) ? n.deps : []), run, { keepGoing: true });
-  return results;
+  // Failures are in `failures`, each package's own; dependants of a failed one never start.
+  await runInOrder(p.roots, (n) => (toBuild.has(n) ? n.deps : []), run, { keepGoing: true }).catch((e: unknown) => {
+    if (failures.size === 0) throw e;
+  });
+  return { built: results, failures };
 }
 
 /** Makes sure the plain store-path inputs of `n` are in the store, asking `provide` for missing ones. */

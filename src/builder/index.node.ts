@@ -6,7 +6,7 @@
 import type { PackageIR } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
 import { holdTempRoots } from "../store/temproots.node.ts";
-import { buildGraph as coreBuildGraph } from "./build.ts";
+import { buildEach as coreBuildEach, buildGraph as coreBuildGraph, type RootOutcome } from "./build.ts";
 import type { ExecResult, Executor } from "./executor.ts";
 import type { NodeHostOptions } from "./host.node.ts";
 import { runProgram as coreRunProgram, type RunProgramOptions } from "./run-program.ts";
@@ -14,6 +14,7 @@ import type { BuildHost, BuildOptions, BuildResult } from "./types.ts";
 
 export { buildStateFor } from "./build-state.node.ts";
 export type { NodeHostOptions } from "./host.node.ts";
+export type { RootOutcome } from "./build.ts";
 
 /**
  * buildGraph with a Node build host (unless opts.host is given). A file store holds temp roots
@@ -22,6 +23,12 @@ export type { NodeHostOptions } from "./host.node.ts";
 export async function buildGraph(roots: PackageIR[], opts: BuildOptions & NodeHostOptions): Promise<BuildResult[]> {
   holdTempRoots(opts.store);
   return coreBuildGraph(roots, { ...opts, host: opts.host ?? (() => nodeBuildHost(opts.store, opts)) });
+}
+
+/** buildEach (one outcome per root; a failure stops only what needs it) with a Node build host. */
+export async function buildEach(roots: PackageIR[], opts: BuildOptions & NodeHostOptions): Promise<RootOutcome[]> {
+  holdTempRoots(opts.store);
+  return coreBuildEach(roots, { ...opts, host: opts.host ?? (() => nodeBuildHost(opts.store, opts)) });
 }
 
 /** Node's build host for `store`: see host.node.ts. */

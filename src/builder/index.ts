@@ -9,7 +9,7 @@ export type { SandboxHost, WorkDir } from "./sandbox.ts";
 export type { SourceHost } from "./sources.ts";
 export type { BuildState, Lock } from "./state.ts";
 export { MemoryBuildState } from "./state.ts";
-export { buildGraph } from "./build.ts";
+export { buildEach, buildGraph, type RootOutcome } from "./build.ts";
 export { compareTrees } from "./check.ts";
 export { plan, type Plan, type PlanNode } from "./plan.ts";
 export { fetchSource, loadSource, sourceStorePath } from "./sources.ts";

@@ -1,19 +1,20 @@
 // Node's SourceHost: local files and directories from disk, git through the host `git` CLI.
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { EkaError } from "../errors.ts";
 import { hostPath, hostRealPath, hostTree, writeHostTree } from "../store/host-tree.node.ts";
 import { MemoryTree } from "../store/memory-tree.ts";
 import { withGitCheckout } from "../util/git.node.ts";
+import { cacheDir } from "../util/host.node.ts";
 import { withHostIo } from "../util/io-errors.ts";
 import { HostWorkDir } from "./sandbox.node.ts";
 import { httpMirror, type Mirror, type SourceHost } from "./sources.ts";
 
 /**
  * `baseDir` resolves relative `path` sources (the atom's directory); `mirrors` are tried before
- * any url (default: `mirrorsFromEnv()`).
+ * any url (default: `defaultMirrors()`).
  */
-export function nodeSourceHost(baseDir = process.cwd(), mirrors: readonly string[] = mirrorsFromEnv()): SourceHost {
+export function nodeSourceHost(baseDir = process.cwd(), mirrors: readonly string[] = defaultMirrors()): SourceHost {
   const timeout = Number(process.env.EKA_FETCH_TIMEOUT ?? "");
   return {
     mirrors: mirrors.map((m) => nodeMirror(m)),
@@ -40,12 +41,17 @@ export function nodeSourceHost(baseDir = process.cwd(), mirrors: readonly string
 }
 
 /**
- * EKA_MIRRORS: mirrors separated by spaces, or by `:` where that does not split a URL's
- * `scheme://` (`/srv/mirror:https://cache.example/eka`).
+ * The mirrors every build tries: EKA_MIRRORS (separated by spaces, or by `:` where that does not
+ * split a URL's `scheme://`: `/srv/mirror:https://cache.example/eka`), then the cache's own
+ * mirror (defaultMirrorDir, where `eka mirror add` and scripts/fill-mirror.sh put files) if it exists.
  */
-export function mirrorsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return splitMirrors(env.EKA_MIRRORS ?? "");
+export function defaultMirrors(env: NodeJS.ProcessEnv = process.env): string[] {
+  const own = defaultMirrorDir();
+  return [...splitMirrors(env.EKA_MIRRORS ?? ""), ...(existsSync(own) ? [own] : [])];
 }
+
+/** $EKA_CACHE/mirror. */
+export const defaultMirrorDir = (): string => join(cacheDir(), "mirror");
 
 export function splitMirrors(list: string): string[] {
   return list.split(/\s+|:(?!\/\/)/).filter(Boolean);

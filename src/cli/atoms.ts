@@ -1,6 +1,6 @@
 // Node-only: what `eka build`, `eka run` and `eka-run` share — load an atom graph, turn it into IR,
 // build it through the builder's door with path sources mapped back to the atoms' directories.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { missingSourceError } from "../atom/check-sources.node.ts";
 import { MANIFEST_FILE } from "../atom/manifest.ts";
@@ -11,7 +11,7 @@ import { atomToIR, pathSourceKey, variantsOf, type Choices } from "../atom/to-ir
 import { installedSeedPath, seedProvider } from "../bootstrap/seed.node.ts";
 // Static: the door loads no build host until something is to be built, and an import() per call
 // costs a no-op more than its store lookups.
-import { buildGraph } from "../builder/index.node.ts";
+import { buildEach, buildGraph, type RootOutcome } from "../builder/index.node.ts";
 import type { BuildResult, ProgressEvent } from "../builder/types.ts";
 import { initIR } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
@@ -34,6 +34,33 @@ export async function atomDirFromRef(ref: string, range: string | undefined, bas
 export async function atomDirFromArg(arg: string): Promise<string> {
   const m = /^([a-z][a-z0-9+.-]*:\/\/.*?)(?:@([^@/:]+))?$/i.exec(arg);
   return m ? atomDirFromRef(m[1] as string, m[2], process.cwd(), arg) : atomDirOf(arg);
+}
+
+/**
+ * The atoms ATOM… names: each argument as atomDirFromArg takes it, except that a directory with
+ * no atom.toml of its own but atoms in its subdirectories (a package set such as `pkgs/`) stands
+ * for all of them, in name order.
+ */
+export async function atomDirsFromArgs(args: string[]): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const arg of args) {
+    const abs = resolvePath(arg);
+    const set = !/^[a-z][a-z0-9+.-]*:\/\//i.test(arg) && !existsSync(join(abs, MANIFEST_FILE)) && atomsBelow(abs);
+    if (set && set.length) dirs.push(...set.map((d) => atomDirOf(d)));
+    else dirs.push(await atomDirFromArg(arg));
+  }
+  return [...new Set(dirs)];
+}
+
+function atomsBelow(dir: string): string[] | null {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, MANIFEST_FILE)))
+      .map((e) => join(dir, e.name))
+      .sort();
+  } catch {
+    return null;
+  }
 }
 
 export interface PreparedAtom {
@@ -64,6 +91,8 @@ export interface BuildAtomOptions {
   repair?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** Mirrors tried before urls (default EKA_MIRRORS). */
+  mirrors?: string[];
 }
 
 /**
@@ -71,20 +100,47 @@ export interface BuildAtomOptions {
  * build host; a build imports the seed if the store lacks it.
  */
 export async function buildPrepared(p: PreparedAtom, opts: BuildAtomOptions): Promise<BuildResult[]> {
-  const dirs = pathSourceDirs(p.graph);
+  return withSourcePositions(p.graph, buildGraph(p.roots, doorOptions([p], opts)));
+}
+
+/**
+ * Builds several atoms as one graph (shared inputs once, independent packages in parallel); a
+ * failure stops only the atoms that need what failed. One list of outcomes per atom, per root.
+ */
+export async function buildPreparedEach(ps: PreparedAtom[], opts: BuildAtomOptions): Promise<RootOutcome[][]> {
+  const outcomes = await buildEach(ps.flatMap((p) => p.roots), doorOptions(ps, opts));
+  let i = 0;
+  return Promise.all(
+    ps.map((p) =>
+      Promise.all(
+        outcomes.slice(i, (i += p.roots.length)).map(async (o): Promise<RootOutcome> => {
+          if (o.ok) return o;
+          const error = await withSourcePositions(p.graph, Promise.reject(o.error)).catch((e: unknown) => e);
+          return { ...o, error };
+        }),
+      ),
+    ),
+  );
+}
+
+function doorOptions(ps: PreparedAtom[], opts: BuildAtomOptions) {
+  const dirs = new Map<string, string>();
+  for (const p of ps) pathSourceDirs(p.graph, dirs);
   const workers = process.env.EKA_WORKERS !== undefined ? Number(process.env.EKA_WORKERS) : opts.jobs;
-  return withSourcePositions(p.graph, buildGraph(p.roots, {
+  const base = ps[0]?.graph.dir ?? process.cwd();
+  return {
     store: opts.store,
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
     ...(opts.check ? { check: true } : {}),
     ...(opts.repair ? { repair: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.mirrors ? { mirrors: opts.mirrors } : {}),
     ...(workers !== undefined ? { workers } : {}),
     provideInput: seedProvider(opts.store),
-    // Keys are made by pathSourceKey; anything else is a path as written, relative to the root atom.
-    pathSource: (key) => dirs.get(key) ?? resolvePath(p.graph.dir, key),
-  }));
+    // Keys are made by pathSourceKey; anything else is a path as written, relative to the first atom.
+    pathSource: (key: string) => dirs.get(key) ?? resolvePath(base, key),
+  };
 }
 
 /**

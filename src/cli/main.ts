@@ -15,6 +15,7 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   build: () => import("./commands/build.ts"),
   run: () => import("./commands/run.ts"),
   log: () => import("./commands/log.ts"),
+  mirror: () => import("./commands/mirror.ts"),
   store: () => import("./commands/store.ts"),
   cc: () => import("./commands/cc.ts"),
   "c++": () => import("./commands/cxx.ts"),

@@ -1,16 +1,20 @@
 // Node-only: `eka build [ATOM]` — resolve, turn into IR, build what the store lacks.
 import { EkaError } from "../../errors.ts";
-import { parseCommand, positiveInt } from "../args.ts";
-import { atomDirFromArg, buildPrepared, loadOptions, prepareAtom } from "../atoms.ts";
+import { parseCommand, positiveInt, UsageError } from "../args.ts";
+import { atomDirsFromArgs, buildPrepared, loadOptions, prepareAtom, type BuildAtomOptions } from "../atoms.ts";
 import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
 
 export const summary = "Build an atom (and what it depends on) into the store";
-export const help = `Usage: eka build [ATOM] [options] [--VARIANT=CHOICE…]
+export const help = `Usage: eka build [ATOM…] [options] [--VARIANT=CHOICE…]
 
 Builds the atom ATOM — a directory (default: the current one), or a git URI[@RANGE] whose
 highest matching tag is used — for each host platform it lists, and every dependency it needs.
 Nothing is built twice: what is in the store is reused.
+
+Several atoms (or a directory of atoms, such as a package set: 'eka build pkgs') are built as one
+graph: shared inputs once, independent packages in parallel, and a failure stops only the atoms
+that need what failed. Then a table: package, status, time, size and closure size.
 
 Options:
   -o, --out-link PATH  Point PATH at the result and keep it from garbage collection
@@ -27,6 +31,8 @@ Options:
                        Let path sources and path dependencies reach DIR, outside the
                        atom's repository (its git work tree, or its directory); repeatable.
                        EKA_ALLOW_OUTSIDE (DIR:DIR…) does the same. Fetched atoms never may.
+      --mirror DIR|URL Try this content-addressed mirror (<mirror>/sha256/<hex>) for url
+                       sources before EKA_MIRRORS, $EKA_CACHE/mirror and the url; repeatable
       --no-progress    Do not show progress
   -h, --help           Show this help
 
@@ -39,6 +45,7 @@ The store is $EKA_STORE, or ~/.local/share/eka/store.
 Examples:
   eka build ./examples/hello -o result
   eka build ./examples/greet-app --json
+  eka build pkgs --mirror ~/mirror
   eka build --host=wasm32-wasip1 --cc=clang ./app
 `;
 
@@ -50,31 +57,37 @@ const OPTIONS = {
   jobs: { type: "string", short: "j" },
   frozen: { type: "boolean" },
   "allow-outside": { type: "string", multiple: true },
+  mirror: { type: "string", multiple: true },
   "no-progress": { type: "boolean" },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals, choices } = parseCommand({ command: "eka build", help, options: OPTIONS, args: { name: "ATOM", min: 0, max: 1, hint: "build one atom at a time" }, variants: true }, argv);
+  const { values, positionals, choices } = parseCommand({ command: "eka build", help, options: OPTIONS, args: { name: "ATOM", min: 0, max: Infinity }, variants: true }, argv);
   const jobs = positiveInt("eka build", "jobs", values.jobs);
-  const dir = await atomDirFromArg(positionals[0] ?? ".");
   const t0 = performance.now();
-  const [prepared, store] = await Promise.all([prepareAtom(dir, choices, loadOptions(values)), openDefaultStore()]);
+  const dirs = await atomDirsFromArgs(positionals.length ? positionals : ["."]);
   const tty = !values.json && !values["no-progress"] && process.stderr.isTTY === true;
   const progress = values["no-progress"] || values.json ? undefined : new ProgressRenderer(process.stderr, { tty });
+  const mirrors = values.mirror ? [...values.mirror, ...(await import("../../builder/sources.node.ts")).defaultMirrors()] : undefined;
+  const buildOpts = (store: BuildAtomOptions["store"], signal: AbortSignal): BuildAtomOptions => ({
+    store,
+    ...(jobs ? { jobs } : {}),
+    ...(values.check ? { check: true } : {}),
+    ...(values.repair ? { repair: true } : {}),
+    ...(progress ? { onProgress: progress.onEvent } : {}),
+    ...(mirrors ? { mirrors } : {}),
+    signal,
+  });
+  if (dirs.length > 1) {
+    if (values["out-link"]) throw new UsageError("eka build", "-o/--out-link names one result; build one atom at a time to link it");
+    const { buildSet } = await import("./build-set.ts");
+    return buildSet(dirs, { choices, load: loadOptions(values), json: values.json === true, progress, t0, options: (store, signal) => buildOpts(store, signal) });
+  }
+  const dir = dirs[0] as string;
+  const [prepared, store] = await Promise.all([prepareAtom(dir, choices, loadOptions(values)), openDefaultStore()]);
   let results;
   try {
-    results = await interruptible(
-      (signal) =>
-        buildPrepared(prepared, {
-          store,
-          ...(jobs ? { jobs } : {}),
-          ...(values.check ? { check: true } : {}),
-          ...(values.repair ? { repair: true } : {}),
-          ...(progress ? { onProgress: progress.onEvent } : {}),
-          signal,
-        }),
-      progress,
-    );
+    results = await interruptible((signal) => buildPrepared(prepared, buildOpts(store, signal)), progress);
   } finally {
     progress?.finish();
   }

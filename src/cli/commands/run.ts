@@ -4,6 +4,7 @@ import type { Mount } from "../../builder/executor.ts";
 import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
 import { parseCommand } from "../args.ts";
+import { defaultMirrors } from "../../builder/sources.node.ts";
 import { atomDirFromArg, buildPrepared, loadOptions, prepareAtom, type PreparedAtom } from "../atoms.ts";
 import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
@@ -25,6 +26,7 @@ Options:
       --allow-outside DIR
                        Let path sources and dependencies reach DIR outside the atom's
                        repository, as for 'eka build'; repeatable
+      --mirror DIR|URL Try this source mirror first, as for 'eka build'; repeatable
       --host=TRIPLE    With several host platforms, which one (default: the first)
       --NAME=CHOICE    A variant choice, as for 'eka build'
   -h, --help           Show this help
@@ -38,6 +40,7 @@ const OPTIONS = {
   program: { type: "string", short: "p" },
   frozen: { type: "boolean" },
   "allow-outside": { type: "string", multiple: true },
+  mirror: { type: "string", multiple: true },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -47,11 +50,11 @@ export async function run(argv: string[]): Promise<number> {
   );
   const dir = await atomDirFromArg(positionals[0] ?? ".");
   const prepared = await prepareAtom(dir, choices, loadOptions(values));
-  return runAtomProgram(prepared, values.program, progArgs);
+  return runAtomProgram(prepared, values.program, progArgs, {}, [], values.mirror ? [...values.mirror, ...defaultMirrors()] : undefined);
 }
 
 /** Builds (progress on stderr) and runs one program of the first root; returns its exit status. */
-export async function runAtomProgram(prepared: PreparedAtom, program: string | undefined, args: string[], env: Record<string, string> = {}, extraDirs: string[] = []): Promise<number> {
+export async function runAtomProgram(prepared: PreparedAtom, program: string | undefined, args: string[], env: Record<string, string> = {}, extraDirs: string[] = [], mirrors?: string[]): Promise<number> {
   const m = prepared.graph.manifest;
   const programs = programsOf(m);
   const name = program ?? programs[0];
@@ -64,7 +67,7 @@ export async function runAtomProgram(prepared: PreparedAtom, program: string | u
   let storePath: string;
   try {
     // Ctrl-C stops the build as in 'eka build'; once the program runs, it is the program's.
-    const [r] = await interruptible((signal) => buildPrepared(one, { store, onProgress: progress.onEvent, signal }), progress);
+    const [r] = await interruptible((signal) => buildPrepared(one, { store, onProgress: progress.onEvent, signal, ...(mirrors ? { mirrors } : {}) }), progress);
     storePath = (r as { storePath: string }).storePath;
   } finally {
     progress.finish();
