@@ -41,8 +41,8 @@ export function nodeSourceHost(baseDir = process.cwd(), mirrors: readonly string
 }
 
 /**
- * The mirrors every build tries: EKA_MIRRORS (separated by spaces, or by `:` where that does not
- * split a URL's `scheme://`: `/srv/mirror:https://cache.example/eka`), then the cache's own
+ * The mirrors every build tries: EKA_MIRRORS (separated by spaces, or by `:` before an absolute
+ * path or a URL: `/srv/mirror:https://cache.example/eka`), then the cache's own
  * mirror (defaultMirrorDir, where `eka mirror add` and scripts/fill-mirror.sh put files) if it exists.
  */
 export function defaultMirrors(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -54,7 +54,8 @@ export function defaultMirrors(env: NodeJS.ProcessEnv = process.env): string[] {
 export const defaultMirrorDir = (): string => join(cacheDir(), "mirror");
 
 export function splitMirrors(list: string): string[] {
-  return list.split(/\s+|:(?!\/\/)/).filter(Boolean);
+  // A ':' separates only where an absolute path or a URL follows (not a port, nor `://` itself).
+  return list.split(/\s+|:(?=\/(?!\/)|[a-z][a-z0-9+.-]*:\/\/)/i).filter(Boolean);
 }
 
 /** A directory (absolute, or relative to the working directory) or an http(s) base URL. */
