@@ -12,6 +12,7 @@ import { installedSeedPath, seedProvider } from "../bootstrap/seed.node.ts";
 // Static: the door loads no build host until something is to be built, and an import() per call
 // costs a no-op more than its store lookups.
 import { buildEach, buildGraph, type RootOutcome } from "../builder/index.node.ts";
+import type { Executor } from "../builder/executor.ts";
 import type { BuildResult, ProgressEvent } from "../builder/types.ts";
 import { initIR } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
@@ -93,6 +94,8 @@ export interface BuildAtomOptions {
   signal?: AbortSignal;
   /** Mirrors tried before urls (default EKA_MIRRORS). */
   mirrors?: string[];
+  /** Runs the steps instead of the seed's module in workers (the bench's native-compiler baseline). */
+  executor?: Executor;
 }
 
 /**
@@ -136,6 +139,7 @@ function doorOptions(ps: PreparedAtom[], opts: BuildAtomOptions) {
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.mirrors ? { mirrors: opts.mirrors } : {}),
+    ...(opts.executor ? { executor: opts.executor } : {}),
     ...(workers !== undefined ? { workers } : {}),
     provideInput: seedProvider(opts.store),
     // Keys are made by pathSourceKey; anything else is a path as written, relative to the first atom.

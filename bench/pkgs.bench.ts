@@ -1,0 +1,71 @@
+// The package set (pkgs/), measured side by side in one run:
+//  - a cold build of the whole set by eka (the seed's clang as WebAssembly, 2 workers) against the
+//    same build with native clang-22 (bench/native-executor.ts: same sources, flags and
+//    scheduler, -j2) — goal ≤ 2.0x;
+//  - the no-op rebuild of the whole set as a whole process (`eka build pkgs`) against `node -e 0`.
+// Sources come from the mirror scripts/fill-mirror.sh fills (EKA_MIRRORS, else $EKA_CACHE/mirror).
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildPreparedEach, prepareAtom, atomDirsFromArgs, type PreparedAtom } from "../src/cli/atoms.ts";
+import { openStore } from "../src/store/open.node.ts";
+import { NativeExecutor, nativeToolsMissing } from "./native-executor.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const PKGS = process.env.EKA_BENCH_PKGS ?? join(ROOT, "pkgs");
+
+export async function run(): Promise<void> {
+  execFileSync("bash", [join(ROOT, "scripts/fill-mirror.sh")], { stdio: ["ignore", "ignore", "inherit"] });
+  const dir = mkdtempSync(join(tmpdir(), "eka-bench-pkgs-"));
+  try {
+    const dirs = await atomDirsFromArgs([PKGS]);
+    const atoms = await Promise.all(dirs.map((d) => prepareAtom(d, {}, { frozen: true })));
+    const packages = new Set(atoms.flatMap((a) => a.roots.map((r) => r.name))).size;
+    const missing = nativeToolsMissing();
+    let native: number | null = null;
+    if (missing) console.log(`  native clang-22 baseline skipped: ${missing}`);
+    else {
+      native = await cold(atoms, join(dir, "native"), new NativeExecutor(2));
+      console.log(`  native clang-22, -j2, cold:     ${(native / 1000).toFixed(1)} s  (${packages} packages)`);
+    }
+    const eka = await cold(atoms, join(dir, "eka"), undefined);
+    console.log(`  eka (wasm clang, 2 workers), cold: ${(eka / 1000).toFixed(1)} s${native ? `  = ${(eka / native).toFixed(2)}x native (goal <= 2.0x)` : ""}`);
+    noop(join(dir, "eka"));
+  } finally {
+    spawnSync("chmod", ["-R", "u+w", dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A cold build of every atom into a new store (no action cache): wall ms. */
+async function cold(atoms: PreparedAtom[], storeDir: string, executor: NativeExecutor | undefined): Promise<number> {
+  const store = await openStore(storeDir);
+  const t0 = performance.now();
+  const outcomes = await buildPreparedEach(atoms, { store, jobs: 2, ...(executor ? { executor } : {}) });
+  const ms = performance.now() - t0;
+  store.close();
+  const failed = outcomes.flat().filter((o) => !o.ok);
+  if (failed.length) throw new Error(`${failed.length} packages failed: ${failed.map((f) => (f.ok ? "" : `${f.failed.name}: ${String((f.error as Error).message).split("\n")[0]}`)).join("; ")}`);
+  return ms;
+}
+
+/** `eka build pkgs` on a store that has it all, as a whole process, against `node -e 0`. */
+function noop(storeDir: string): void {
+  const env = { ...process.env, EKA_STORE: storeDir };
+  const median = (f: () => void) => {
+    const t: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      f();
+      t.push(performance.now() - t0);
+    }
+    return t.sort((a, b) => a - b)[3] as number;
+  };
+  const eka = median(() => {
+    const r = spawnSync(process.execPath, [join(ROOT, "bin/eka.js"), "build", PKGS, "--frozen", "--no-progress"], { env, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`no-op eka build pkgs failed: ${r.stderr}`);
+  });
+  const node = median(() => spawnSync(process.execPath, ["-e", "0"]));
+  console.log(`  no-op 'eka build pkgs', whole process: ${eka.toFixed(0)} ms vs node -e 0 ${node.toFixed(0)} ms = ${(eka / node).toFixed(2)}x`);
+}
