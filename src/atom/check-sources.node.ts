@@ -12,6 +12,17 @@ import { manifestError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 
 export function checkBuildSources(dir: string, m: Manifest): void {
+  // A path source holding the atom's own directory would hold atom.lock, which records that
+  // source's hash: every lock written changes the source, so no build could ever match it.
+  for (const [name, s] of Object.entries(m.srcs)) {
+    if (s.kind !== "path" || resolvePath(dir, s.path as string) !== resolvePath(dir)) continue;
+    throw manifestError(
+      "E_SOURCE",
+      { file: m.file, positions: m.positions, path: ["srcs", name, "path"] },
+      `[srcs.${name}] path '${String(s.path)}' is the atom's own directory, which holds atom.lock (and its hash of this source); put the code in a subdirectory and name that (path = "src")`,
+      "value",
+    );
+  }
   // A library's `headers` are files to install (globs are allowed and may match nothing).
   for (const [kind, name, key, files] of sourceLists(m)) {
     files.forEach((file, i) => {

@@ -49,6 +49,11 @@ describe("atom.toml mistakes at their line and column", () => {
     failsAt(c, "E_SOURCE", "atom.toml:13:26", /\[build\.lib\.x\] headers: 'missing\.h' does not exist/);
   });
 
+  it("a path source that is the atom's own directory (it would hold atom.lock, which hashes it) is refused at its line", () => {
+    const a = writeFiles(join(root, "self"), { "atom.toml": `[atom]\nid = "app"\nversion = "0.1.0"\n\n[srcs.main]\npath = "."\n\n[build]\nkind = "c"\n\n[build.bin.app]\nsources = ["m.c"]\n`, "m.c": "int main(void) { return 0; }\n" });
+    failsAt(a, "E_SOURCE", "atom.toml:6:8", /\[srcs\.main\] path '\.' is the atom's own directory, which holds atom\.lock .*path = "src"/);
+  });
+
   it("a sources file missing from a fetched url source names its entry, once the fetch shows it is not there", async () => {
     const server = createServer((req, res) => (req.url === "/hello.c" ? res.end("int main(void) { return 0; }\n") : res.writeHead(404).end()));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
