@@ -1,9 +1,12 @@
 // The action cache: a step's key (tool, args, env, cwd, the store paths it can see and the digest
 // of the inputs it declared), and its outputs and log saved to the store under that key and
-// restored from it. The package's own store path is written as `$out` in the key, so a step whose
-// inputs did not change hits the cache although the package's pid (and $out) did. A step sees
-// only what its key covers: `declaredInputs` also says which work-directory paths it matched,
-// and the step's view of /build and $out shows only those (steps.ts).
+// restored from it. The key names store paths by content: the package's own store path is written
+// as `$out`, and every input store path as `@<its cid>`, so a step whose inputs did not change hits
+// the cache although the package's pid (and $out) did, or a dependency was rebuilt (new pid) with
+// the same bytes: early cutoff. An entry records the paths it was made with; restored where those
+// paths are now others, outputs that mention an old one (its hash part) are not reused: the step
+// reruns. A step sees only what its key covers: `declaredInputs` also says which work-directory
+// paths it matched, and the step's view of /build and $out shows only those (steps.ts).
 import { canonicalize } from "json-canonicalize";
 import { EkaError } from "../errors.ts";
 import type { Digest } from "../store/digest.ts";
@@ -12,10 +15,14 @@ import type { Store } from "../store/store.ts";
 import type { TreeReader } from "../store/types.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 import type { Locate, PackageSandbox } from "./package-sandbox.ts";
+import { scanReferences } from "./references.ts";
 import { copyInto, join } from "./sandbox.ts";
 
-/** 2: steps see only their declared inputs, so entries made when they saw all of /build are not trusted. */
-export const ACTION_KEY_VERSION = 2;
+/**
+ * 2: steps see only their declared inputs, so entries made when they saw all of /build are not trusted.
+ * 3: input store paths are keyed by content (cid) and entries record the paths they were made with.
+ */
+export const ACTION_KEY_VERSION = 3;
 
 export interface ActionKeyParts {
   tool: string;
@@ -32,9 +39,20 @@ export interface ActionKeyParts {
   storePaths: string[];
 }
 
-export function actionKey(parts: ActionKeyParts, outPath: string): string {
-  const j = canonicalize({ v: ACTION_KEY_VERSION, ...parts });
-  return toHex(blake3(new TextEncoder().encode(j.split(outPath).join("$out"))));
+/** `cidOf` gives an input store path's content; a path it does not know stays named by path. */
+export function actionKey(parts: ActionKeyParts, outPath: string, cidOf: (storePath: string) => string | undefined = () => undefined): string {
+  let j = canonicalize({ v: ACTION_KEY_VERSION, ...parts }).split(outPath).join("$out");
+  for (const p of parts.storePaths) {
+    const cid = cidOf(p);
+    if (cid) j = j.split(p).join(`@${cid}`);
+  }
+  return toHex(blake3(new TextEncoder().encode(j)));
+}
+
+/** The store paths an action entry was made with: its package's `$out` and its input closure. */
+export interface ActionPaths {
+  out: string;
+  closure: readonly string[];
 }
 
 /** What a step's declared inputs match in the work directories: paths relative to each. */
@@ -66,10 +84,14 @@ export function declaredInputs(raw: readonly string[], stepId: string, sandbox: 
   return { inputs, matched };
 }
 
-/** Stores a step's outputs as one tree (`o/0`, `o/1`, … in declaration order, plus its log); returns its cid. */
-export function saveOutputs(store: Store, stepId: string, outputs: readonly string[], locate: Locate, text: string): string {
+/**
+ * Stores a step's outputs as one tree (`o/0`, `o/1`, … in declaration order, plus its log and the
+ * paths it was made with); returns its cid.
+ */
+export function saveOutputs(store: Store, stepId: string, outputs: readonly string[], locate: Locate, text: string, paths: ActionPaths): string {
   const logTree = new MemoryTree();
   logTree.put("log", { kind: "file", data: new TextEncoder().encode(text), executable: false });
+  logTree.put("paths", { kind: "file", data: new TextEncoder().encode(JSON.stringify([paths.out, ...paths.closure])), executable: false });
   const readers: { reader: TreeReader; rel: string }[] = outputs.map((o) => {
     const at = locate(o);
     if (!at || !("dir" in at) || !at.dir.reader().stat(at.rel)) {
@@ -84,18 +106,25 @@ export function saveOutputs(store: Store, stepId: string, outputs: readonly stri
   };
   const combined: TreeReader = {
     stat: (p) => (p.startsWith("o/") ? pick(p).r.stat(pick(p).rel) : (logTree.stat(p) ?? (p === "o" ? { kind: "directory", size: 0, executable: false } : null))),
-    readdir: (p) => (p === "" ? ["log", "o"] : p === "o" ? readers.map((_, i) => String(i)) : pick(p).r.readdir(pick(p).rel)),
+    readdir: (p) => (p === "" ? ["log", "o", "paths"] : p === "o" ? readers.map((_, i) => String(i)) : pick(p).r.readdir(pick(p).rel)),
     readFile: (p) => (p.startsWith("o/") ? pick(p).r.readFile(pick(p).rel) : logTree.readFile(p)),
     readlink: (p) => pick(p).r.readlink(pick(p).rel),
   };
   return store.addTree(combined);
 }
 
-/** Restores a cached action's outputs; false if its objects are gone (then the step reruns). */
-export function restoreOutputs(store: Store, cid: string, outputs: readonly string[], locate: Locate): boolean {
+/**
+ * Restores a cached action's outputs; false if its objects are gone, or if it was made with store
+ * paths other than `now`'s (same contents) and its outputs mention one of those: the step reruns.
+ */
+export function restoreOutputs(store: Store, cid: string, outputs: readonly string[], locate: Locate, now: ActionPaths): boolean {
   try {
     const reader = store.tree(cid as Digest);
-    if (!reader.stat("log")) return false;
+    if (!reader.stat("log") || !reader.stat("paths")) return false;
+    const [out, ...closure] = JSON.parse(new TextDecoder().decode(reader.readFile("paths"))) as string[];
+    const current = new Set([now.out, ...now.closure]);
+    const gone = [out as string, ...closure].filter((p) => !current.has(p));
+    if (gone.length && scanReferences(reader, gone, "o").length) return false;
     outputs.forEach((o, i) => {
       const at = locate(o);
       if (!at || !("dir" in at)) throw new Error("unreachable output");

@@ -35,7 +35,7 @@ export async function executePackage(node: PlanNode, ctx: PackageContext, ingest
   let keepOut = false;
   try {
     await loadSources(ir, sandbox, ctx.store, ctx.sources);
-    const counts = await runSteps(ir.steps, sandbox, ctx, log);
+    const counts = await runSteps(ir.steps, sandbox, { ...ctx, cidOf: (p) => ctx.infos.get(p)?.cid }, log);
     const reader = sandbox.out.reader();
     if (!reader.stat("")) throw new EkaError("E_NO_OUTPUT", `package ${ir.name}-${ir.version} produced no $out`);
     const text = log.join("\n") + "\n";

@@ -3,8 +3,8 @@
 import type { TreeReader } from "../store/types.ts";
 import { join } from "./sandbox.ts";
 
-/** Store paths (of `candidates`) whose hash part occurs in any file or symlink of the tree. */
-export function scanReferences(tree: TreeReader, candidates: readonly string[]): string[] {
+/** Store paths (of `candidates`) whose hash part occurs in any file or symlink of the tree (below `root`). */
+export function scanReferences(tree: TreeReader, candidates: readonly string[], root = ""): string[] {
   const want = new Map(candidates.map((p) => [p.slice(p.lastIndexOf("/") + 1, p.lastIndexOf("/") + 33), p]));
   const found = new Set<string>();
   const dec = new TextDecoder("latin1");
@@ -19,6 +19,6 @@ export function scanReferences(tree: TreeReader, candidates: readonly string[]):
     else text = dec.decode(tree.readFile(p));
     for (const [h, path] of want) if (!found.has(path) && text.includes(h)) found.add(path);
   };
-  visit("");
+  visit(root);
   return [...found].sort();
 }

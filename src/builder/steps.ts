@@ -26,6 +26,8 @@ export interface StepsContext {
   signal?: AbortSignal;
   /** Run every step, ignoring (and not filling) the action cache: `--check`. */
   fresh?: boolean;
+  /** An input store path's cid, so action keys name inputs by content (early cutoff). */
+  cidOf?: (storePath: string) => string | undefined;
 }
 
 /** A step exited non-zero; the package turns it into E_BUILD_FAILED with the log's place. */
@@ -62,13 +64,14 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
   const outputs = (step.outputs ?? []).map(sb.sub);
   const tool = resolveTool(step.tool, sb, ctx.store);
   const { inputs, matched } = declaredInputs(step.inputs ?? [], step.id, sb);
-  const key = actionKey({ tool: tool.key, args, env, cwd, inputs, outputs, storePaths: [...sb.closure].sort() }, sb.outPath);
+  const key = actionKey({ tool: tool.key, args, env, cwd, inputs, outputs, storePaths: [...sb.closure].sort() }, sb.outPath, ctx.cidOf);
+  const paths = { out: sb.outPath, closure: sb.closure };
   const announce = () => ctx.onProgress?.({ type: "step-start", storePath: sb.outPath, stepId: step.id, stepsDone: counts.done, stepsTotal: counts.total });
   let t0 = Date.now();
   // A step that declares no outputs can't be restored from the cache, so it always runs.
   const cacheable = !ctx.fresh && outputs.length > 0;
   const hit = cacheable ? ctx.state.getAction(key) : null;
-  const cached = hit !== null && restoreOutputs(ctx.store, hit, outputs, sb.locate);
+  const cached = hit !== null && restoreOutputs(ctx.store, hit, outputs, sb.locate, paths);
   if (cached) {
     announce();
     counts.cached++;
@@ -106,7 +109,7 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
       throw new StepFailure(step.id, r.exitCode, text);
     }
     counts.run++;
-    if (cacheable) ctx.state.putAction(key, saveOutputs(ctx.store, step.id, outputs, sb.locate, text));
+    if (cacheable) ctx.state.putAction(key, saveOutputs(ctx.store, step.id, outputs, sb.locate, text, paths));
   }
   counts.done++;
   ctx.onProgress?.({ type: "step-done", storePath: sb.outPath, stepId: step.id, cached, ms: Date.now() - t0, stepsDone: counts.done, stepsTotal: counts.total });
