@@ -1,9 +1,12 @@
 // Node-only: what `eka cc`, `eka c++`, `eka ar` and `eka ld` share: the seed's tools on the host's
 // current directory, like `zig cc`.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { EkaError } from "../errors.ts";
 import type { FileSystem } from "../runtime/index.ts";
 import { NodeDirFS } from "../runtime/nodefs.node.ts";
+import type { MountSpec } from "../runtime/pool.node.ts";
 import { compile, runTool, type Mount, type SeedRunOptions } from "../toolchains/clang/host.ts";
 import { planHostPaths } from "../toolchains/clang/hostpaths.ts";
 import { seedFiles } from "../bootstrap/seed.node.ts";
@@ -84,7 +87,13 @@ async function runSeedTool(k: SeedTool, args: string[], json: boolean): Promise<
   let jobs: string[][] = [];
   let captured: Uint8Array = new Uint8Array(0);
   if (k.driver) {
-    const r = await compile(plan.args, { ...opts, driver: k.driver, ...(stdout ? { stdout } : {}), stderr });
+    const pool = plan.args.includes("-") || sourceCount(plan.args) < 2 ? null : await poolRunner(cwd, plan.topDirs.filter(isDir), sysroot, seed.wasm);
+    let r;
+    try {
+      r = await compile(plan.args, { ...opts, driver: k.driver, ...(stdout ? { stdout } : {}), stderr, ...(pool ? { concurrent: pool.run, tmpFs: pool.tmpFs } : {}) });
+    } finally {
+      pool?.dispose();
+    }
     exitCode = r.exitCode;
     jobs = r.jobs;
     captured = r.stdout;
@@ -101,6 +110,32 @@ async function runSeedTool(k: SeedTool, args: string[], json: boolean): Promise<
     process.stdout.write(JSON.stringify(out) + "\n");
   }
   return exitCode;
+}
+
+/** Source files on a driver command line (a guess that only decides whether a pool is worth it). */
+function sourceCount(args: string[]): number {
+  return args.filter((a, i) => !a.startsWith("-") && /\.(c|cc|cpp|cxx|c\+\+|m|mm|s|S)$/.test(a) && !["-o", "-MF", "-include", "-x"].includes(args[i - 1] ?? "")).length;
+}
+
+/**
+ * A runner for the driver's compile jobs on the worker pool, one per core: the same mounts as this
+ * thread's runner (the current directory at /, the top-level host directories named, the sysroot)
+ * and one temp directory on the host that both use, so the link job here reads what cc1 jobs in
+ * the workers wrote.
+ */
+async function poolRunner(cwd: string, tops: string[], sysroot: string, wasm: string) {
+  const [{ defaultPool }, { sysrootMount }, { key }] = await Promise.all([import("../runtime/pool.node.ts"), import("../toolchains/clang/pool.node.ts"), seedModule(wasm)]);
+  const tmp = mkdtempSync(join(tmpdir(), "eka-cc-"));
+  const pool = defaultPool();
+  const mounts: MountSpec[] = [{ guest: "/", kind: "host", path: cwd }, ...tops.map((t): MountSpec => ({ guest: t, kind: "host", path: t })), sysrootMount(sysroot), { guest: TMP_DIR, kind: "host", path: tmp }];
+  return {
+    tmpFs: hostFS(tmp),
+    run: (argv: string[]) => pool.run({ module: key, args: argv, env: { TMPDIR: TMP_DIR }, mounts }),
+    dispose: () => {
+      rmSync(tmp, { recursive: true, force: true });
+      void pool.close();
+    },
+  };
 }
 
 function hostFS(dir: string): FileSystem {

@@ -22,6 +22,13 @@ export interface DriverOptions {
    */
   stdout?: (chunk: Uint8Array) => void;
   stderr?: (chunk: Uint8Array) => void;
+  /**
+   * Runs a job alongside others (a worker pool). With it, the compile jobs of several sources
+   * (`clang -c a.c b.c …`, each its own cc1 job, none reading another's output) run at once; their
+   * output is still reported in the driver's order, and the jobs after them (the link) run in turn.
+   * Its jobs must see the same files as `run`'s, the temp directory included.
+   */
+  concurrent?: ToolRunner;
 }
 
 export interface DriverResult extends ToolResult {
@@ -101,10 +108,17 @@ export async function runClang(args: string[], run: ToolRunner, opts: DriverOpti
   const ran: string[][] = [];
   const failedOutputs = new Set<string>();
   let exitCode = 0;
-  for (const job of plan.jobs) {
+  const isCompile = (j: string[]) => j[1] === "-cc1" || j[1] === "-cc1as";
+  const leading = plan.jobs.findIndex((j) => !isCompile(j));
+  const compiles = leading < 0 ? plan.jobs.length : leading;
+  // Started together, awaited in order: output stays in the driver's order.
+  const early = opts.concurrent && compiles >= 2 ? plan.jobs.slice(0, compiles).map((j) => (opts.concurrent as ToolRunner)(j)) : [];
+  // One not awaited (after a failure stops the loop) must not become an unhandled rejection.
+  for (const p of early) p.catch(() => {});
+  for (const [i, job] of plan.jobs.entries()) {
     if (job.some((a) => failedOutputs.has(a))) continue;
     ran.push(job);
-    const r = await run(job);
+    const r = await (early[i] ?? run(job));
     out.push(r.stdout);
     err.push(r.stderr);
     if (r.exitCode !== 0) {

@@ -18,8 +18,10 @@ export interface SeedRunOptions {
   /** The caller's file systems (sources, outputs). */
   mounts?: Mount[];
   env?: Record<string, string>;
-  /** Guest directory for the driver's temp files, backed by a fresh MemoryFS. Default "/tmp". */
+  /** Guest directory for the driver's temp files. Default "/tmp". */
   tmpDir?: string;
+  /** What backs it: default a fresh MemoryFS (a host directory when jobs also run elsewhere). */
+  tmpFs?: FileSystem;
   stdin?: Uint8Array;
   deterministic?: { epochNs?: bigint; seed?: number };
   /** Guest working directory, inside one of the mounts (see RunOptions.cwd). */
@@ -35,7 +37,7 @@ export function seedRunner(opts: SeedRunOptions): ToolRunner {
   const preopens = [
     ...(opts.mounts ?? []),
     { guest: "/usr", fs: opts.sysroot },
-    { guest: tmpDir, fs: new MemoryFS() as FileSystem },
+    { guest: tmpDir, fs: opts.tmpFs ?? (new MemoryFS() as FileSystem) },
   ];
   // clang picks its temp directory from TMPDIR; it must exist or clang names temp files "".
   const env = { TMPDIR: tmpDir, ...opts.env };

@@ -1,7 +1,7 @@
 // `eka cc` end to end: the real seed clang on eka's WASI host, real files in a temp directory, the
 // CLI run as a user runs it (bin/eka.js), the outputs run on eka's host.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +111,28 @@ describe("eka cc (seed clang on eka's host)", () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it("compiles several sources at once on the worker pool: the same bytes as one at a time, diagnostics in source order", async () => {
+    const sub = join(dir, "par");
+    cpSync(fixtures, sub, { recursive: true });
+    const one = await eka(["cc", "-O2", "-c", "main.c"], sub);
+    expect(one.code).toBe(0);
+    const mainAlone = readFileSync(join(sub, "main.o"));
+    rmSync(join(sub, "main.o"));
+    const r = await eka(["cc", "-O2", "-c", "main.c", "area.c", "greet.c"], sub);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(readFileSync(join(sub, "main.o")).equals(mainAlone)).toBe(true);
+    expect(readFileSync(join(sub, "area.o")).equals(readFileSync(join(dir, "area.o")))).toBe(true);
+    // Broken sources: each one's errors, in the order given, and the good one still compiled.
+    writeFileSync(join(sub, "bad1.c"), "int f(void) { return undeclared_one; }\n");
+    writeFileSync(join(sub, "bad2.c"), "int g(void) { return undeclared_two; }\n");
+    rmSync(join(sub, "area.o"));
+    const bad = await eka(["cc", "-c", "bad1.c", "area.c", "bad2.c"], sub);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.indexOf("undeclared_one")).toBeGreaterThanOrEqual(0);
+    expect(bad.stderr.indexOf("undeclared_one")).toBeLessThan(bad.stderr.indexOf("undeclared_two"));
+    expect(existsSync(join(sub, "area.o"))).toBe(true);
   });
 
   it("takes absolute host paths and paths above the current directory", async () => {
