@@ -2,14 +2,18 @@
 //  - a cold build of the whole set by eka (the seed's clang as WebAssembly, 2 workers) against the
 //    same build with native clang-22 (bench/native-executor.ts: same sources, flags and
 //    scheduler, -j2) — goal ≤ 2.0x;
-//  - the no-op rebuild of the whole set as a whole process (`eka build pkgs`) against `node -e 0`.
+//  - the no-op rebuild of the whole set as a whole process (`eka build pkgs`) against `node -e 0`;
+//  - `eka cc -O2 -c` of Lua 5.4.4's library sources (its tarball from the mirror) in one command,
+//    against native clang-22 with 2 jobs on the same files and flags (goal <= 2.0x).
 // Sources come from the mirror scripts/fill-mirror.sh fills (EKA_MIRRORS, else $EKA_CACHE/mirror).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildPreparedEach, prepareAtom, atomDirsFromArgs, type PreparedAtom } from "../src/cli/atoms.ts";
 import { openStore } from "../src/store/open.node.ts";
+import { seedFiles } from "../src/bootstrap/seed.node.ts";
+import { sysrootDir } from "../src/toolchains/clang/seed.node.ts";
 import { NativeExecutor, nativeToolsMissing } from "./native-executor.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -32,6 +36,7 @@ export async function run(): Promise<void> {
     const eka = await cold(atoms, join(dir, "eka"), undefined);
     console.log(`  eka (wasm clang, 2 workers), cold: ${(eka / 1000).toFixed(1)} s${native ? `  = ${(eka / native).toFixed(2)}x native (goal <= 2.0x)` : ""}`);
     noop(join(dir, "eka"));
+    if (!missing) await ccLua(join(dir, "lua"));
   } finally {
     spawnSync("chmod", ["-R", "u+w", dir]);
     rmSync(dir, { recursive: true, force: true });
@@ -48,6 +53,29 @@ async function cold(atoms: PreparedAtom[], storeDir: string, executor: NativeExe
   const failed = outcomes.flat().filter((o) => !o.ok);
   if (failed.length) throw new Error(`${failed.length} packages failed: ${failed.map((f) => (f.ok ? "" : `${f.failed.name}: ${String((f.error as Error).message).split("\n")[0]}`)).join("; ")}`);
   return ms;
+}
+
+const LUA_TARBALL = "164c7849653b80ae67bec4b7473b884bf5cc8d2dca05653475ec2ed27b9ebf61";
+// Lua's core and libraries; loslib.c is left out (it needs L_tmpnam, which WASI lacks).
+const LUA_FILES = "lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate lstring ltable ltm lundump lvm lzio lauxlib lbaselib lcorolib ldblib liolib lmathlib loadlib lstrlib ltablib lutf8lib linit".split(" ").map((f) => `${f}.c`);
+
+/** `eka cc -c` of Lua's files in one command against native clang-22 -j2 (xargs -P2), wall time. */
+async function ccLua(dir: string): Promise<void> {
+  const mirrorDir = process.env.EKA_MIRRORS?.split(/\s+/)[0] || join(process.env.EKA_CACHE ?? join(homedir(), ".cache/eka"), "mirror");
+  execFileSync("mkdir", ["-p", dir]);
+  execFileSync("tar", ["xzf", join(mirrorDir, "sha256", LUA_TARBALL), "-C", dir, "--strip-components=1"]);
+  const src = join(dir, "src");
+  const flags = ["-O2", "-D_WASI_EMULATED_SIGNAL", "-c"];
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/eka.js"), "cc", ...flags, ...LUA_FILES], { cwd: src, encoding: "utf8" });
+  const eka = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`eka cc of Lua failed: ${r.stderr}`);
+  const seedUsr = await sysrootDir(seedFiles().resources);
+  const t1 = performance.now();
+  const n = spawnSync("bash", ["-c", `printf '%s\\n' ${LUA_FILES.join(" ")} | xargs -P2 -n1 clang-22 --target=wasm32-wasip1 --sysroot=${seedUsr} -resource-dir=${seedUsr} ${flags.join(" ")}`], { cwd: src, encoding: "utf8" });
+  const native = performance.now() - t1;
+  if (n.status !== 0) throw new Error(`native clang-22 of Lua failed: ${n.stderr}`);
+  console.log(`  eka cc -O2 -c of ${LUA_FILES.length} Lua files: ${(eka / 1000).toFixed(2)} s vs native clang-22 -j2 ${(native / 1000).toFixed(2)} s = ${(eka / native).toFixed(2)}x (goal <= 2.0x)`);
 }
 
 /** `eka build pkgs` on a store that has it all, as a whole process, against `node -e 0`. */
