@@ -123,7 +123,7 @@ describe("usage errors of values and counts", () => {
     [["build", "--jobs", "x"], /^eka build: --jobs wants a positive whole number, got 'x'$/],
     [["build", "--jsn"], /^eka build: unknown option '--jsn' \(did you mean '--json'\?\)$/],
     [["build", "--cc", "clang"], /^eka build: unknown option '--cc'; a variant choice is written --cc=CHOICE$/],
-    [["build", "a", "b"], /^eka build: expected one ATOM, got 2: a b/],
+    [["build", "-o", "r", "a", "b"], /^eka build: -o\/--out-link names one result; build one atom at a time to link it$/],
     [["run", "a", "b"], /put the program's arguments after '--'$/],
     [["log"], /^eka log: missing PATH/],
     [["log", "--json=yes", "x"], /^eka log: option '--json' takes no value, got 'yes'$/],

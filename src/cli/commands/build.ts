@@ -65,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals, choices } = parseCommand({ command: "eka build", help, options: OPTIONS, args: { name: "ATOM", min: 0, max: Infinity }, variants: true }, argv);
   const jobs = positiveInt("eka build", "jobs", values.jobs);
   const t0 = performance.now();
+  const oneLink = () => new UsageError("eka build", "-o/--out-link names one result; build one atom at a time to link it");
+  if (values["out-link"] && positionals.length > 1) throw oneLink();
   const dirs = await atomDirsFromArgs(positionals.length ? positionals : ["."]);
   const tty = !values.json && !values["no-progress"] && process.stderr.isTTY === true;
   const progress = values["no-progress"] || values.json ? undefined : new ProgressRenderer(process.stderr, { tty });
@@ -79,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     signal,
   });
   if (dirs.length > 1) {
-    if (values["out-link"]) throw new UsageError("eka build", "-o/--out-link names one result; build one atom at a time to link it");
+    if (values["out-link"]) throw oneLink();
     const { buildSet } = await import("./build-set.ts");
     return buildSet(dirs, { choices, load: loadOptions(values), json: values.json === true, progress, t0, options: (store, signal) => buildOpts(store, signal) });
   }
