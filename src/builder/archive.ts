@@ -6,6 +6,7 @@ import { unpackTar } from "modern-tar";
 import { EkaError } from "../errors.ts";
 import type { ArchiveFormat } from "../ir/types.ts";
 import { MemoryTree } from "../store/memory-tree.ts";
+import { stripSha256 } from "./xz-sha256.ts";
 
 export function archiveFormatOf(name: string): ArchiveFormat | undefined {
   if (/\.(tar\.gz|tgz)$/i.test(name)) return "tar.gz";
@@ -32,8 +33,10 @@ export async function unpackArchive(data: Uint8Array, format: ArchiveFormat, whe
       // Loaded on demand; the package is CommonJS, so its named export sits on `default` under Node.
       const xz = (await import("xz-decompress")) as typeof import("xz-decompress") & { default?: typeof import("xz-decompress") };
       const XzReadableStream = xz.XzReadableStream ?? xz.default?.XzReadableStream;
-      const stream = new XzReadableStream(new Blob([data as Uint8Array<ArrayBuffer>]).stream());
+      const sha = stripSha256(data);
+      const stream = new XzReadableStream(new Blob([(sha?.stream ?? data) as Uint8Array<ArrayBuffer>]).stream());
       tar = new Uint8Array(await new Response(stream).arrayBuffer());
+      sha?.verify(tar);
     }
     if (format === "tar.bz2") {
       const bz = (await import("seek-bzip")) as typeof import("seek-bzip") & { default?: typeof import("seek-bzip") };
