@@ -1,7 +1,7 @@
 // The package set's tests share one store and one mirror (test/global-setup.ts makes both): a
 // package is built once per run, by whichever test asks first, and every later test reuses it.
 // Tests drive eka as a user does, through bin/eka.js.
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,9 +40,27 @@ export function eka(args: string[], opts: { cwd?: string; input?: string | Uint8
   return { ...r, ms: Date.now() - t0 };
 }
 
+/**
+ * `eka ARGS` without blocking this test worker (a long build would starve vitest's own messages
+ * to the worker, which it reports as an error): for builds. Short runs may use eka().
+ */
+export function ekaAsync(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
+  const env = { ...process.env, EKA_STORE: pkgsStore(), EKA_MIRRORS: mirror(), ...opts.env };
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [join(ROOT, "bin/eka.js"), ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on("data", (c: Buffer) => out.push(c));
+    p.stderr.on("data", (c: Buffer) => err.push(c));
+    p.on("error", reject);
+    p.on("close", (status) => resolve({ status, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: Date.now() - t0 }));
+  });
+}
+
 /** Builds pkgs/NAME (and what it depends on) into the shared store; its store path. */
-export function buildPkg(name: string): string {
-  const r = eka(["build", join(PKGS, name), "--json", "--no-progress"]);
+export async function buildPkg(name: string): Promise<string> {
+  const r = await ekaAsync(["build", join(PKGS, name), "--json", "--no-progress"]);
   if (r.status !== 0) throw new Error(`eka build pkgs/${name} failed (exit ${r.status}):\n${r.stderr}`);
   const out = JSON.parse(r.stdout) as { results: { storePath: string }[] };
   return out.results[0]?.storePath as string;

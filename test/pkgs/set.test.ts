@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { atomDirsFromArgs } from "../../src/cli/atoms.ts";
-import { eka, mirror, PKGS, scratch } from "./helpers.ts";
+import { eka, ekaAsync, mirror, PKGS, scratch } from "./helpers.ts";
 
 interface Row {
   atom: string;
@@ -38,8 +38,8 @@ describe("the package set", () => {
     }
   });
 
-  it("builds as one command from the mirror alone, with a table of every package, then as a whole-process no-op", { timeout: 1_800_000 }, () => {
-    const r = eka(["build", PKGS, "--no-progress"]);
+  it("builds as one command from the mirror alone, with a table of every package, then as a whole-process no-op", { timeout: 1_800_000 }, async () => {
+    const r = await ekaAsync(["build", PKGS, "--no-progress"]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
@@ -52,18 +52,18 @@ describe("the package set", () => {
     expect(rows.filter((x) => x.status !== "cached")).toEqual([]);
   });
 
-  it("without the mirror, a missing tarball is an error naming its hash, its url and EKA_MIRRORS, and nothing is built", () => {
+  it("without the mirror, a missing tarball is an error naming its hash, its url and EKA_MIRRORS, and nothing is built", async () => {
     const empty = scratch("nomirror");
-    const r = eka(["build", join(PKGS, "zlib"), "--no-progress"], { env: { EKA_STORE: join(empty, "store"), EKA_CACHE: join(empty, "cache"), EKA_MIRRORS: "", EKA_FETCH_TIMEOUT: "10" } });
+    const r = await ekaAsync(["build", join(PKGS, "zlib"), "--no-progress"], { env: { EKA_STORE: join(empty, "store"), EKA_CACHE: join(empty, "cache"), EKA_MIRRORS: "", EKA_FETCH_TIMEOUT: "10" } });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error\[E_FETCH\]: source 'zlib': cannot get sha256:[0-9a-f]{64}/);
     expect(r.stderr).toMatch(/url https?:\/\//);
     expect(r.stderr).toContain("EKA_MIRRORS");
   });
 
-  it("rebuilt from nothing with one worker (--check: fresh sandboxes, no action cache), every package is bit for bit the same as built with two", { timeout: 3_600_000 }, () => {
-    expect(eka(["build", PKGS, "--no-progress"], { env: { EKA_WORKERS: "2" } }).status).toBe(0);
-    const r = eka(["build", PKGS, "--check", "--json"], { env: { EKA_WORKERS: "1" } });
+  it("rebuilt from nothing with one worker (--check: fresh sandboxes, no action cache), every package is bit for bit the same as built with two", { timeout: 3_600_000 }, async () => {
+    expect((await ekaAsync(["build", PKGS, "--no-progress"], { env: { EKA_WORKERS: "2" } })).status).toBe(0);
+    const r = await ekaAsync(["build", PKGS, "--check", "--json"], { env: { EKA_WORKERS: "1" } });
     const rows = (JSON.parse(r.stdout) as { results: Row[] }).results;
     expect(rows.filter((x) => x.status !== "identical").map((x) => `${x.atom}: ${x.status} ${x.error?.message ?? ""}`)).toEqual([]);
     expect(r.status).toBe(0);

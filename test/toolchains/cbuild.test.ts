@@ -34,6 +34,16 @@ describe("cbuild", () => {
     expect(ld.deps).toEqual(["cc:hello/main.c", "ar:libgreet"]);
   });
 
+  it("installs a header from another source (an absolute path) by its name, or by its path below an include dir", () => {
+    const s = cbuildSteps({
+      srcDir: "/build/jansson",
+      includeDirs: ["src", "/build/port/include"],
+      libraries: [{ name: "j", sources: ["src/a.c"], headers: ["src/jansson.h", "/build/port/jansson_config.h", "/build/port/include/sys/x.h"] }],
+    });
+    const outs = s.filter((x) => x.id.startsWith("install-headers:")).flatMap((x) => x.outputs ?? []);
+    expect(outs.sort()).toEqual(["$out/include/jansson.h", "$out/include/jansson_config.h", "$out/include/sys/x.h"]);
+  });
+
   it("is deterministic and rejects clashing names", () => {
     expect(cbuildSteps({ libraries: [{ name: "x", sources: ["x.c"] }] })).toEqual(cbuildSteps({ libraries: [{ name: "x", sources: ["x.c"] }] }));
     try {

@@ -136,8 +136,11 @@ export function cbuildSteps(spec: CBuildSpec): Step[] {
 function installHeaders(lib: CLibrary, includeDirs: string[], src: string, abs: (p: string) => string): Step[] {
   const bases = new Map<string, string[]>();
   for (const h of lib.headers ?? []) {
-    const dir = includeDirs.filter((d) => !d.startsWith("/") && h.startsWith(d.replace(/\/+$/, "") + "/")).sort((a, b) => b.length - a.length)[0];
-    const base = dir ? abs(dir.replace(/\/+$/, "")) : src;
+    // Below an include directory, a header keeps its path from there; an absolute one outside any
+    // (another source's `${get.port}/x.h`) is installed by its file name; others from the source dir.
+    const full = abs(h);
+    const dir = includeDirs.map((d) => abs(d.replace(/\/+$/, ""))).filter((d) => full.startsWith(d + "/")).sort((a, b) => b.length - a.length)[0];
+    const base = dir ?? (h.startsWith("/") && !full.startsWith(src + "/") ? full.slice(0, full.lastIndexOf("/")) : src);
     bases.set(base, [...(bases.get(base) ?? []), h]);
   }
   return [...bases].map(([base, hs], n) => ({
