@@ -629,7 +629,8 @@ export class WasiHost {
     if (creat && wantDir) throw new FsError("INVAL", "O_CREAT with O_DIRECTORY");
     if (creat && (dir.rightsBase & Rights.PATH_CREATE_FILE) === 0n) throw new FsError("NOTCAPABLE");
     // The spec's rights table: truncating through path_open is the directory's
-    // PATH_FILESTAT_SET_SIZE right (there is no path_filestat_set_size call), as wasmtime checks it.
+    // PATH_FILESTAT_SET_SIZE right (there is no path_filestat_set_size call), as wasmtime's
+    // wasi-common checked it.
     if (trunc && (dir.rightsBase & Rights.PATH_FILESTAT_SET_SIZE) === 0n) throw new FsError("NOTCAPABLE", `truncating '${path}' needs the directory's path_filestat_set_size right`);
     // With O_CREAT|O_EXCL the last component is never followed (POSIX).
     const follow = (lookup & LookupFlags.SYMLINK_FOLLOW) !== 0 && !(creat && excl);
