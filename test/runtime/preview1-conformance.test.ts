@@ -2,7 +2,7 @@
 // guests that call the preview1 imports directly, so the rights and flags are exactly the ones
 // passed. Each runs on every file-system backend: memory, a host directory, overlays (over memory
 // and with a host-directory upper layer) and the builder's filtered view of a host directory.
-import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
+import { appendFileSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -204,6 +204,11 @@ describe.each(backends)("preview1 conformance on %s", (_name, make) => {
       expect([disk.atimeNs, disk.mtimeNs]).toEqual([A2 - (A2 % 1000n), M3 - (M3 % 1000n)]);
       const again = new NodeDirFS(b.hostDir).stat("t");
       expect([again.atimeNs, again.mtimeNs]).toEqual([A2, M3]);
+      // A later change on disk is what stat reports from then on.
+      appendFileSync(join(b.hostDir, "t"), "more");
+      const changed = lstatSync(join(b.hostDir, "t"), { bigint: true }).mtimeNs;
+      expect(changed).not.toBe(M3 - (M3 % 1000n));
+      expect(new NodeDirFS(b.hostDir).stat("t").mtimeNs).toBe(changed);
     }
   });
 });
