@@ -100,10 +100,8 @@ export class NodeDirFS implements FileSystem {
   }
   setTimes(path: string, atimeNs: bigint | null, mtimeNs: bigint | null): void {
     this.guard(path);
-    call(path, () => {
-      const st = nfs.lstatSync(this.host(path), { bigint: true });
-      nfs.lutimesSync(this.host(path), nsToSec(atimeNs ?? st.atimeNs), nsToSec(mtimeNs ?? st.mtimeNs));
-    });
+    const host = this.host(path);
+    call(path, () => setExactTimes(() => nfs.lstatSync(host, { bigint: true }), (a, m) => nfs.lutimesSync(host, a, m), atimeNs, mtimeNs));
   }
   setExecutable(path: string, executable: boolean): void {
     this.guard(path);
@@ -154,10 +152,7 @@ class NodeFileHandle implements FileHandle {
     return call(this.path, () => statOf(nfs.fstatSync(this.fd, { bigint: true })));
   }
   setTimes(atimeNs: bigint | null, mtimeNs: bigint | null): void {
-    call(this.path, () => {
-      const st = nfs.fstatSync(this.fd, { bigint: true });
-      nfs.futimesSync(this.fd, nsToSec(atimeNs ?? st.atimeNs), nsToSec(mtimeNs ?? st.mtimeNs));
-    });
+    call(this.path, () => setExactTimes(() => nfs.fstatSync(this.fd, { bigint: true }), (a, m) => nfs.futimesSync(this.fd, a, m), atimeNs, mtimeNs));
   }
   sync(): void {
     call(this.path, () => nfs.fsyncSync(this.fd));
@@ -171,20 +166,62 @@ class NodeFileHandle implements FileHandle {
 }
 
 function statOf(s: nfs.BigIntStats): Stat {
+  const exact = exactTimes.get(timesKey(s));
   return {
     kind: s.isDirectory() ? "dir" : s.isSymbolicLink() ? "symlink" : "file",
     size: Number(s.size),
     ino: s.ino,
     nlink: Number(s.nlink),
-    atimeNs: s.atimeNs,
-    mtimeNs: s.mtimeNs,
+    atimeNs: exact?.atime?.disk === s.atimeNs ? exact.atime.exact : s.atimeNs,
+    mtimeNs: exact?.mtime?.disk === s.mtimeNs ? exact.mtime.exact : s.mtimeNs,
     ctimeNs: s.ctimeNs,
     executable: (s.mode & 0o100n) !== 0n,
   };
 }
 
-function nsToSec(ns: bigint): number {
-  return Number(ns) / 1e9;
+/**
+ * Exact times on a host directory. WASI reads back the nanoseconds a guest set, and ext4, XFS,
+ * btrfs and APFS store them, but node:fs sets times through libuv, which takes a double of
+ * seconds and keeps whole microseconds (uv__fs_to_timespec drops the rest). So the disk gets the
+ * time floored to the microsecond, and this table, keyed by device and inode, keeps the exact
+ * time next to the value read back from disk after setting it: a stat that still finds that value
+ * on disk reports the exact one; any later change (a write, another program's touch, atime
+ * updated by a read) no longer matches and the disk's value shows again. The table lives as long
+ * as the process or worker thread (every NodeDirFS in it shares it); other processes see the
+ * microsecond value. An entry is kept only for a time that differs from what the disk holds.
+ */
+interface Pinned {
+  disk: bigint;
+  exact: bigint;
+}
+const exactTimes = new Map<string, { atime?: Pinned | undefined; mtime?: Pinned | undefined }>();
+
+function timesKey(s: nfs.BigIntStats): string {
+  return `${s.dev}:${s.ino}`;
+}
+
+/** Sets times through `write` (utimes-like, seconds as doubles); `null` keeps a time as it reads now, exactly. */
+function setExactTimes(read: () => nfs.BigIntStats, write: (atimeSec: number, mtimeSec: number) => void, atimeNs: bigint | null, mtimeNs: bigint | null): void {
+  const now = statOf(read());
+  const a = atimeNs ?? now.atimeNs;
+  const m = mtimeNs ?? now.mtimeNs;
+  write(utimesSeconds(a), utimesSeconds(m));
+  const after = read();
+  const pin = (disk: bigint, exact: bigint): Pinned | undefined => (disk === exact ? undefined : { disk, exact });
+  const atime = pin(after.atimeNs, a);
+  const mtime = pin(after.mtimeNs, m);
+  if (atime || mtime) exactTimes.set(timesKey(after), { atime, mtime });
+  else exactTimes.delete(timesKey(after));
+}
+
+/**
+ * The microsecond at or below `ns` as libuv's double of seconds, plus half a microsecond: libuv
+ * truncates, and a double near 1.7e9 s is only good to ~0.24 µs, so without the half a time such
+ * as 1000.000007 s would land on 1000.000006 s.
+ */
+function utimesSeconds(ns: bigint): number {
+  const us = ns / 1000n;
+  return Number(us / 1_000_000n) + (Number(us % 1_000_000n) + 0.5) / 1e6;
 }
 
 /** Runs a node:fs call, turning its error into an FsError with the same errno. */

@@ -628,16 +628,23 @@ export class WasiHost {
     const wantDir = (oflags & OFlags.DIRECTORY) !== 0;
     if (creat && wantDir) throw new FsError("INVAL", "O_CREAT with O_DIRECTORY");
     if (creat && (dir.rightsBase & Rights.PATH_CREATE_FILE) === 0n) throw new FsError("NOTCAPABLE");
+    // The spec's rights table: truncating through path_open is the directory's
+    // PATH_FILESTAT_SET_SIZE right (there is no path_filestat_set_size call), as wasmtime's
+    // wasi-common checked it.
+    if (trunc && (dir.rightsBase & Rights.PATH_FILESTAT_SET_SIZE) === 0n) throw new FsError("NOTCAPABLE", `truncating '${path}' needs the directory's path_filestat_set_size right`);
     // With O_CREAT|O_EXCL the last component is never followed (POSIX).
     const follow = (lookup & LookupFlags.SYMLINK_FOLLOW) !== 0 && !(creat && excl);
     const r = this.resolvePath(dir, path, follow ? "follow" : "nofollow");
     const st = r.stat !== undefined ? r.stat : r.atDir ? r.fs.stat(r.path) : this.lstatOrNull(r.fs, r.path);
     if (st && creat && excl) throw new FsError("EXIST", `'${path}' exists`);
     if (st?.kind === "symlink") throw new FsError(r.dirOnly ? "NOTDIR" : "LOOP", `'${path}' is a symlink`);
+    const wantsWrite = (base & Rights.FD_WRITE) !== 0n;
     base &= dir.rightsInheriting;
     inheriting &= dir.rightsInheriting;
     if (st?.kind === "dir") {
-      if (trunc || (base & Rights.FD_WRITE && !wantDir)) throw new FsError("ISDIR", `'${path}' is a directory`);
+      // A directory is never open for writing, with O_DIRECTORY or without (wasmtime: ISDIR, as
+      // Linux's open(2) says); the read right alone is fine, and wasi-libc's opendir asks for it.
+      if (trunc || wantsWrite) throw new FsError("ISDIR", `'${path}' is a directory`);
       return this.install(new DirDescriptor(r.fs, r.path, base & DIR_RIGHTS, inheriting));
     }
     if (wantDir || r.dirOnly) {
