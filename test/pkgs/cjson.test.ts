@@ -7,8 +7,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildPkg, runPkg, scratch } from "./helpers.js";
 
 describe("pkgs/cjson", () => {
-  beforeAll(() => {
-    buildPkg("cjson");
+  // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
+  beforeAll(async () => {
+    await buildPkg("cjson");
   }, 900_000);
 
   it("runs upstream's test.c demo", () => {

@@ -9,8 +9,9 @@ import { buildPkg, runPkg, scratch } from "./helpers.js";
 const DOC = '<?xml version="1.0" encoding="UTF-8"?>\n<doc xmlns:a="urn:a">\n  <a:p id="1">café &amp; tea</a:p>\n  <q/>\n</doc>\n';
 
 describe("pkgs/expat", () => {
-  beforeAll(() => {
-    buildPkg("expat");
+  // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
+  beforeAll(async () => {
+    await buildPkg("expat");
   }, 900_000);
 
   it("reports its version and features", () => {

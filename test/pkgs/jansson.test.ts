@@ -21,8 +21,9 @@ const cases = (dir: string, ...names: string[]): string[] =>
   names.flatMap((s) => readdirSync(join(dir, s), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${s}/${e.name}`));
 
 describe("pkgs/jansson", () => {
-  beforeAll(() => {
-    buildPkg("jansson");
+  // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
+  beforeAll(async () => {
+    await buildPkg("jansson");
   }, 900_000);
 
   it("passes upstream's suites, each case as CMake's ctest runs it", () => {

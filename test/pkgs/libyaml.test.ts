@@ -14,8 +14,9 @@ const EVENTS = [
 ].join("\n") + "\n";
 
 describe("pkgs/libyaml", () => {
-  beforeAll(() => {
-    buildPkg("libyaml");
+  // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
+  beforeAll(async () => {
+    await buildPkg("libyaml");
   }, 900_000);
 
   it("parses a document into its event stream, and emits the events back as YAML", () => {

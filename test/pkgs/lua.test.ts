@@ -10,8 +10,9 @@ import { buildPkg, runPkg, scratch } from "./helpers.js";
 const FIXTURES = join(import.meta.dirname, "fixtures/lua");
 
 describe("pkgs/lua", () => {
-  beforeAll(() => {
-    buildPkg("lua");
+  // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
+  beforeAll(async () => {
+    await buildPkg("lua");
   }, 900_000);
 
   it("runs a script with closures, patterns, pcall, coroutines and file I/O", () => {

@@ -11,8 +11,9 @@ const TARBALL = "c33b418e3b936ee3153de2c61cc638e7e4fe3156022a5c77d0711bcbb9d64f1
 const TEXT = "Grüße aus Köln\nplain ascii line\nΑθήνα και Σπάρτη\n日本語のテキスト\nstraße STRASSE\n";
 
 describe("pkgs/pcre2", () => {
-  beforeAll(() => {
-    buildPkg("pcre2");
+  // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
+  beforeAll(async () => {
+    await buildPkg("pcre2");
   }, 900_000);
 
   it("reports its build: UTF and UCP, no JIT", () => {
