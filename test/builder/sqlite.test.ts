@@ -49,7 +49,9 @@ afterAll(() => {
 
 it("builds the SQLite amalgamation and a driver, then runs queries", async () => {
   const seed = await ensureSeed(store);
-  const host = await nodeBuildHost(store, { workers: 0 });
+  // On a worker: the compile takes over a minute on a loaded machine, and in this thread it would
+  // hold the test worker past vitest's 60 s RPC timeout.
+  const host = await nodeBuildHost(store, { workers: 1 });
   const sqlite = await cPackage("sqlite", SQLITE_DIR, { cflags: ["-O0"], defines: SQLITE_DEFINES, libraries: [{ name: "sqlite3", sources: ["sqlite3.c"], headers: ["sqlite3.h"] }] }, { seed, version: "3" });
   const demo = await cPackage("sqlite-demo", writeSources(dir, "demo", { "main.c": driver }), { cflags: ["-O1"], executables: [{ name: "sqlite-demo", sources: ["main.c"], link: ["sqlite3"] }] }, { seed, inputs: { sqlite } });
   const [res] = await buildGraph([demo], { store, host });
