@@ -178,6 +178,11 @@ function pathSourceDirs(g: AtomNode, out = new Map<string, string>()): Map<strin
   return out;
 }
 
+/** `--mirror DIR|URL…` (eka build, run): tried before the default mirrors; undefined keeps the defaults. */
+export async function mirrorsOption(given: string[] | undefined): Promise<string[] | undefined> {
+  return given ? [...given, ...(await import("../builder/sources.node.ts")).defaultMirrors()] : undefined;
+}
+
 /** `--frozen` and `--allow-outside`, as the atom loader takes them (eka build, run and resolve). */
 export function loadOptions(values: { frozen?: boolean; "allow-outside"?: string[] }): { frozen?: boolean; allowOutside?: string[] } {
   return { ...(values.frozen ? { frozen: true } : {}), ...(values["allow-outside"] ? { allowOutside: values["allow-outside"] } : {}) };

@@ -1,7 +1,7 @@
 // Node-only: `eka build [ATOM]` — resolve, turn into IR, build what the store lacks.
 import { EkaError } from "../../errors.ts";
 import { parseCommand, positiveInt, UsageError } from "../args.ts";
-import { atomDirsFromArgs, buildPrepared, loadOptions, prepareAtom, type BuildAtomOptions } from "../atoms.ts";
+import { atomDirsFromArgs, buildPrepared, mirrorsOption, loadOptions, prepareAtom, type BuildAtomOptions } from "../atoms.ts";
 import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
 
@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   const dirs = await atomDirsFromArgs(positionals.length ? positionals : ["."]);
   const tty = !values.json && !values["no-progress"] && process.stderr.isTTY === true;
   const progress = values["no-progress"] || values.json ? undefined : new ProgressRenderer(process.stderr, { tty });
-  const mirrors = values.mirror ? [...values.mirror, ...(await import("../../builder/sources.node.ts")).defaultMirrors()] : undefined;
+  const mirrors = await mirrorsOption(values.mirror);
   const buildOpts = (store: BuildAtomOptions["store"], signal: AbortSignal): BuildAtomOptions => ({
     store,
     ...(jobs ? { jobs } : {}),

@@ -4,8 +4,7 @@ import type { Mount } from "../../builder/executor.ts";
 import { programsOf } from "../../atom/to-ir.ts";
 import { EkaError } from "../../errors.ts";
 import { parseCommand } from "../args.ts";
-import { defaultMirrors } from "../../builder/sources.node.ts";
-import { atomDirFromArg, buildPrepared, loadOptions, prepareAtom, type PreparedAtom } from "../atoms.ts";
+import { mirrorsOption, atomDirFromArg, buildPrepared, loadOptions, prepareAtom, type PreparedAtom } from "../atoms.ts";
 import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { readStdin, writeFd } from "../stdio.ts";
@@ -50,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   const dir = await atomDirFromArg(positionals[0] ?? ".");
   const prepared = await prepareAtom(dir, choices, loadOptions(values));
-  return runAtomProgram(prepared, values.program, progArgs, {}, [], values.mirror ? [...values.mirror, ...defaultMirrors()] : undefined);
+  return runAtomProgram(prepared, values.program, progArgs, {}, [], await mirrorsOption(values.mirror));
 }
 
 /** Builds (progress on stderr) and runs one program of the first root; returns its exit status. */
