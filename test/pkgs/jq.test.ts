@@ -73,6 +73,13 @@ describe("jq", () => {
     expect(r.stdout).toBe('["Äpfel","Ösen","Zebra"]\n["Äpf<e>l","b<i>rne","Ös<e>n","écl<a>ir","Z<e>bra"]\n["Ελλάδα"]\n');
   });
 
+  it("parses and formats dates and computes libm functions through wasi-libc", () => {
+    const r = jq(["-nc", '["2015-03-05T23:51:47Z" | fromdate, (strptime("%Y-%m-%dT%H:%M:%SZ") | mktime)], (1425599507 | todate), (1425599507 | strftime("%A, %B %d, %Y")), ([2 | pow(.; 0.5), log2, exp10] | map(. * 1000 | floor)), (try (1 | gamma) catch .)']);
+    expect(r.status).toBe(0);
+    // gamma() is the one libm function wasi-libc lacks: jq defines it as an error, as upstream does.
+    expect(r.stdout).toBe('[1425599507,1425599507]\n"2015-03-05T23:51:47Z"\n"Thursday, March 05, 2015"\n[1414,1000,100000]\n"Error: gamma/0 not found at build time"\n');
+  });
+
   it("reports a JSON parse error with line and column, exit 4 (as Debian's jq 1.6 does)", () => {
     const r = jq([".a"], '{"a": 1,\n "b": [1, 2,}\n');
     expect(r.status).toBe(4);
