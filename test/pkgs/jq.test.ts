@@ -18,8 +18,8 @@ const pretty = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
 describe("jq", () => {
   let dir: string;
-  beforeAll(() => {
-    buildPkg("jq");
+  beforeAll(async () => {
+    await buildPkg("jq");
     dir = scratch("jq");
     copyFileSync(join(ROOT, "package-lock.json"), join(dir, "package-lock.json"));
     copyFileSync(join(ROOT, "node_modules/vitest/package.json"), join(dir, "package.json"));

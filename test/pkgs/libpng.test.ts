@@ -13,8 +13,8 @@ const fromTarball = (file: string): Buffer =>
   execFileSync("tar", ["-xzOf", join(mirror(), "sha256", TARBALL), `libpng-1.6.39/${file}`], { maxBuffer: 1 << 24 });
 
 describe("libpng", () => {
-  beforeAll(() => {
-    buildPkg("libpng");
+  beforeAll(async () => {
+    await buildPkg("libpng");
   }, 900_000);
 
   it("uses upstream's pnglibconf.h.prebuilt unchanged", () => {

@@ -21,8 +21,8 @@ const ed25519Key = (hex: string) =>
   createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(hex, "hex")]), format: "der", type: "spki" });
 
 describe("libsodium", () => {
-  beforeAll(() => {
-    buildPkg("libsodium");
+  beforeAll(async () => {
+    await buildPkg("libsodium");
   }, 900_000);
 
   it("checks in version.h as ./configure makes it from version.h.in", () => {

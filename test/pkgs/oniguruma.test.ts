@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildPkg, runPkg, scratch } from "./helpers.ts";
 
 describe("oniguruma", () => {
-  beforeAll(() => {
-    buildPkg("oniguruma");
+  beforeAll(async () => {
+    await buildPkg("oniguruma");
   }, 900_000);
 
   // The SUCC counts are the number of checks in each 6.9.8 program: all of them ran and passed.

@@ -15,8 +15,8 @@ function sample(): Buffer {
 }
 
 describe("zlib", () => {
-  beforeAll(() => {
-    buildPkg("zlib");
+  beforeAll(async () => {
+    await buildPkg("zlib");
   }, 900_000);
 
   it("runs upstream's example: every check passes and its foo.gz is real gzip", () => {
