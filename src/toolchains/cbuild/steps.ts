@@ -131,15 +131,17 @@ export function cbuildSteps(spec: CBuildSpec): Step[] {
 
 /**
  * The `builtin:copy` steps installing a library's headers into `$out/include`: each header keeps
- * its path below the include directory it sits in (include/x/y.h → x/y.h), one step per directory.
+ * its path below the outermost include directory it sits in (include/x/y.h → x/y.h), one step per directory.
  */
 function installHeaders(lib: CLibrary, includeDirs: string[], src: string, abs: (p: string) => string): Step[] {
   const bases = new Map<string, string[]>();
   for (const h of lib.headers ?? []) {
-    // Below an include directory, a header keeps its path from there; an absolute one outside any
-    // (another source's `${get.port}/x.h`) is installed by its file name; others from the source dir.
+    // Below an include directory, a header keeps its path from there (the outermost one, so
+    // include/sodium/x.h stays sodium/x.h when include/sodium is on the path too); an absolute one
+    // outside any (another source's `${get.port}/x.h`) is installed by its file name; others from
+    // the source dir.
     const full = abs(h);
-    const dir = includeDirs.map((d) => abs(d.replace(/\/+$/, ""))).filter((d) => full.startsWith(d + "/")).sort((a, b) => b.length - a.length)[0];
+    const dir = includeDirs.map((d) => abs(d.replace(/\/+$/, ""))).filter((d) => full.startsWith(d + "/")).sort((a, b) => a.length - b.length)[0];
     const base = dir ?? (h.startsWith("/") && !full.startsWith(src + "/") ? full.slice(0, full.lastIndexOf("/")) : src);
     bases.set(base, [...(bases.get(base) ?? []), h]);
   }
