@@ -2,11 +2,11 @@
 // formats Debian's xz does, and lists what is inside a file. (Until eka unpacks .xz streams with a
 // SHA-256 check, as upstream's tarball is, building pkgs/xz fails with E_UNPACK: see its atom.toml.)
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { codecSuite, realInput } from "./codec.ts";
-import { runPkg, scratch } from "./helpers.ts";
+import { ROOT, runPkg, scratch } from "./helpers.ts";
 
 const PKG = "xz";
 
@@ -48,5 +48,22 @@ codecSuite({
     const kib = (data.length / 1024).toFixed(1).replace(".", "\\.");
     const blocks = Math.ceil(data.length / (200 << 10));
     expect(r.stdout).toMatch(new RegExp(`^\\s+1\\s+${blocks}\\s+[\\d.]+ KiB\\s+${kib} KiB\\s+0\\.\\d+\\s+CRC32\\s+real\\.xz$`, "m"));
+  });
+
+  it("xzdec and lzmadec decode to standard output, lzmainfo reads a .lzma header", () => {
+    const dir = scratch("xz-small-tools");
+    // Text only: eka run hands standard output back as text.
+    const text = readFileSync(join(ROOT, "node_modules/typescript/lib/lib.es5.d.ts"), "utf8");
+    writeFileSync(join(dir, "t"), text);
+    expect(spawnSync("xz", ["-k", "t"], { cwd: dir }).status).toBe(0);
+    expect(spawnSync("xz", ["-k", "-9", "--format=lzma", "t"], { cwd: dir }).status).toBe(0);
+    for (const [tool, file] of [["xzdec", "t.xz"], ["lzmadec", "t.lzma"]] as const) {
+      const r = runPkg(PKG, tool, [file], { cwd: dir });
+      expect(r.status, `${tool}: ${r.stderr}`).toBe(0);
+      expect(r.stdout === text, tool).toBe(true);
+    }
+    const info = runPkg(PKG, "lzmainfo", ["t.lzma"], { cwd: dir });
+    expect(info.status, info.stderr).toBe(0);
+    expect(info.stdout).toMatch(/Dictionary size:\s+64 MB \(2\^26 bytes\)/);
   });
 });
