@@ -1,5 +1,5 @@
 // Zstandard built by eka: its zstd tool round-trips files and speaks the format Debian's zstd
-// does, and the dictionaries it trains are ones Debian's zstd decodes with.
+// does, the dictionaries it trains are ones Debian's zstd decodes with, and it speaks .lz4 too.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -36,5 +36,21 @@ codecSuite({
     const back = spawnSync("zstd", ["-q", "-D", "dict", "-dc", "dict.zst"], { cwd: dir });
     expect(back.status, String(back.stderr)).toBe(0);
     expect(back.stdout.equals(readFileSync(join(dir, one)))).toBe(true);
+  });
+
+  it("zstd --format=lz4 writes what the native lz4 reads, and reads what it writes", () => {
+    const dir = scratch("zstd-lz4");
+    const data = realInput();
+    writeFileSync(join(dir, "real"), data);
+    const w = runPkg("zstd", "zstd", ["-q", "--format=lz4", "real", "-o", "by-zstd.lz4"], { cwd: dir });
+    expect(w.status, w.stderr).toBe(0);
+    const back = spawnSync("lz4", ["-dc", "by-zstd.lz4"], { cwd: dir, maxBuffer: 16 << 20 });
+    expect(back.status, String(back.stderr)).toBe(0);
+    expect(back.stdout.equals(data)).toBe(true);
+
+    expect(spawnSync("lz4", ["-q", "real", "by-lz4.lz4"], { cwd: dir }).status).toBe(0);
+    const r = runPkg("zstd", "zstd", ["-q", "-d", "by-lz4.lz4", "-o", "from-lz4"], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, "from-lz4")).equals(data)).toBe(true);
   });
 });
