@@ -15,7 +15,7 @@ export interface Codec {
   pkg: string;
   /** Its command-line program (bin/PROGRAM.wasm). */
   program: string;
-  /** What compressing NAME writes: NAME + ext (the one convention bzip2, xz and gzip all allow). */
+  /** What compressing NAME writes: NAME + ext (bzip2, xz and gzip write no other name; lz4 and zstd are told it). */
   ext: string;
   /**
    * Arguments (for eka's program and the native one alike) compressing NAME into NAME + ext, and
