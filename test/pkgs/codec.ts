@@ -3,12 +3,11 @@
 // tool made is read (the format is the same), the Debian tool reads what eka's build made, and a
 // damaged file is refused. Programs read and write files in a scratch directory: eka run's stdout
 // is text, so binary data never goes through it.
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mirror, PKGS, pkgsStore, ROOT, runPkg, scratch } from "./helpers.ts";
+import { buildPkg, ROOT, runPkg, scratch } from "./helpers.ts";
 
 export interface Codec {
   /** pkgs/NAME */
@@ -42,18 +41,6 @@ export function realInput(): Buffer {
   return Buffer.concat([text, bin]);
 }
 
-/**
- * helpers.ts's buildPkg without blocking the test worker: vitest's worker gives up on a call to
- * its main process after 60 s of a blocked event loop ("Timeout calling onTaskUpdate"), and a
- * cold build of zstd or xz takes longer than that on a loaded machine.
- */
-export async function buildPkgAsync(name: string): Promise<void> {
-  const env = { ...process.env, EKA_STORE: pkgsStore(), EKA_MIRRORS: mirror() };
-  await promisify(execFile)(process.execPath, [join(ROOT, "bin/eka.js"), "build", join(PKGS, name), "--no-progress"], { env, maxBuffer: 64 << 20 }).catch((e: { stderr?: string }) => {
-    throw new Error(`eka build pkgs/${name} failed:\n${e.stderr ?? String(e)}`);
-  });
-}
-
 /** The shared checks of `c`, then `more` (the package's own tests) in the same describe, after its build. */
 export function codecSuite(c: Codec, more?: () => void): void {
   describe(`pkgs/${c.pkg}: ${c.program}`, () => {
@@ -71,7 +58,7 @@ export function codecSuite(c: Codec, more?: () => void): void {
       expect(r.status, `${c.program} ${args.join(" ")}: ${r.out}`).toBe(0);
     };
 
-    beforeAll(() => buildPkgAsync(c.pkg), 900_000);
+    beforeAll(() => buildPkg(c.pkg), 900_000);
 
     it("round-trips a real file and an empty one byte for byte", () => {
       const dir = scratch(c.pkg);
