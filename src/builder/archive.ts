@@ -42,7 +42,17 @@ export async function unpackArchive(data: Uint8Array, format: ArchiveFormat, whe
       const bz = (await import("seek-bzip")) as typeof import("seek-bzip") & { default?: typeof import("seek-bzip") };
       const decode = bz.decode ?? bz.default?.decode;
       if (typeof Buffer === "undefined" || !decode) throw new Error("bzip2 needs Node's Buffer; unpack it elsewhere or use a .tar.gz/.tar.xz of the same source");
-      tar = new Uint8Array(decode(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
+      // seek-bzip calls the deprecated Buffer(); bundled, it is not in node_modules, so Node would
+      // print DEP0005 on a user's terminal. The flag is read when the warning is raised, so it is
+      // set only around the decode.
+      const proc = (globalThis as { process?: { noDeprecation?: boolean } }).process;
+      const quiet = proc?.noDeprecation;
+      if (proc) proc.noDeprecation = true;
+      try {
+        tar = new Uint8Array(decode(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
+      } finally {
+        if (proc) proc.noDeprecation = quiet;
+      }
     }
     for (const { header, data: body } of await unpackTar(tar)) {
       const t = header.type ?? "file";

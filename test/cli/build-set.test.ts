@@ -30,7 +30,7 @@ beforeAll(async () => {
   mkdirSync(join(set, "tarball"));
   writeFileSync(
     join(set, "tarball", "atom.toml"),
-    `[atom]\nid = "tarball"\nversion = "1.0.0"\n[srcs.t]\nurl = "http://127.0.0.1:9/t-1.tar.gz"\nhash = "sha256:${tarHash}"\n[build]\nkind = "c"\n[build.bin.t]\nsources = ["t.c"]\n`,
+    `[atom]\nid = "tarball"\nversion = "1.0.0"\n[srcs.t]\nurl = "http://127.0.0.1:3/t-1.tar.gz"\nhash = "sha256:${tarHash}"\n[build]\nkind = "c"\n[build.bin.t]\nsources = ["t.c"]\n`,
   );
   mkdirSync(join(set, "needs-tarball", "src"), { recursive: true });
   writeFileSync(join(set, "needs-tarball", "src", "n.c"), "int main(void) { return 0; }\n");

@@ -1,7 +1,8 @@
 // The package set as a whole: every tarball pinned and mirrored, `eka build pkgs` builds it all in
 // one command with a table, and a rebuild of every package from nothing (`--check`, no action
 // cache) with one worker gives the same bytes as the build with two.
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
@@ -52,13 +53,24 @@ describe("the package set", () => {
     expect(rows.filter((x) => x.status !== "cached")).toEqual([]);
   });
 
-  it("without the mirror, a missing tarball is an error naming its hash, its url and EKA_MIRRORS, and nothing is built", async () => {
-    const empty = scratch("nomirror");
-    const r = await ekaAsync(["build", join(PKGS, "zlib"), "--no-progress"], { env: { EKA_STORE: join(empty, "store"), EKA_CACHE: join(empty, "cache"), EKA_MIRRORS: "", EKA_FETCH_TIMEOUT: "10" } });
+  it("without a mirror that has it, a package's tarball is an error naming its hash, its url and EKA_MIRRORS, and nothing is built", async () => {
+    // pkgs/cjson in a scratch repository, its url pointing at a closed port (3: no server, and not one fetch refuses outright) (upstream's may be
+    // reachable from a networked machine; this one never is).
+    const repo = scratch("nomirror");
+    execFileSync("git", ["init", "-q", repo]);
+    cpSync(join(PKGS, "cjson"), join(repo, "cjson"), { recursive: true });
+    const toml = join(repo, "cjson", "atom.toml");
+    writeFileSync(toml, readFileSync(toml, "utf8").replace(/^url = ".*"$/m, 'url = "http://127.0.0.1:3/cJSON-1.7.15.tar.gz"'));
+    rmSync(join(repo, "cjson", "atom.lock"), { force: true });
+    const env = { EKA_STORE: join(repo, "store"), EKA_CACHE: join(repo, "cache"), EKA_MIRRORS: join(repo, "empty-mirror"), EKA_FETCH_TIMEOUT: "10" };
+    const r = await ekaAsync(["build", join(repo, "cjson"), "--no-progress"], { env });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/error\[E_FETCH\]: source 'zlib': cannot get sha256:[0-9a-f]{64}/);
-    expect(r.stderr).toMatch(/url https?:\/\//);
+    expect(r.stderr).toMatch(/error\[E_FETCH\]: source 'cjson': cannot get sha256:[0-9a-f]{64}/);
+    expect(r.stderr).toContain("url http://127.0.0.1:3/cJSON-1.7.15.tar.gz: the connection was refused");
+    expect(r.stderr).toContain(`${join(repo, "empty-mirror")}: no sha256/`);
     expect(r.stderr).toContain("EKA_MIRRORS");
+    const ls = await ekaAsync(["store", "ls"], { env });
+    expect(ls.stdout).not.toMatch(/cjson/);
   });
 
   it("rebuilt from nothing with one worker (--check: fresh sandboxes, no action cache), every package is bit for bit the same as built with two", { timeout: 3_600_000 }, async () => {
