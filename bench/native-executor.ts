@@ -29,6 +29,8 @@ export function nativeToolsMissing(): string | null {
 }
 
 export class NativeExecutor implements Executor {
+  /** Wall ms spent inside the native tools' processes, summed: the compilers' own share of a build. */
+  toolMs = 0;
   constructor(readonly slots: number) {}
 
   async execute(req: ExecRequest): Promise<ExecResult> {
@@ -44,7 +46,9 @@ export class NativeExecutor implements Executor {
     const isDriver = (argv0 === "clang" || argv0 === "clang++") && rest[0] !== "-cc1" && rest[0] !== "-cc1as";
     // The seed's clang has /usr (its sysroot, holding the resource headers and builtins) built in.
     const extra = isDriver && usr ? [`--sysroot=${usr}`, `-resource-dir=${usr}`] : [];
+    const t0 = performance.now();
     const r = await run(tool, [...extra, ...rest.map(toHost)], toHost(req.command.cwd), req.command.env);
+    this.toolMs += performance.now() - t0;
     // The driver's answer to -### names host paths; eka's job list (and its cache) wants guest ones.
     const stderr = isDriver && rest.includes("-###") ? new TextEncoder().encode(toGuest(new TextDecoder().decode(r.stderr))) : r.stderr;
     return { exitCode: r.exitCode, stdout: r.stdout, stderr };
