@@ -4,7 +4,8 @@
 //  - a warm rebuild of examples/sqlite with a changed define (so every step re-runs: the 9 MB
 //    amalgamation's compile, shell.c, the archive and the link) through the daemon (its pool warm,
 //    V8 tiering clang up) against in-process (a fresh process compiling the seed, Liftoff only).
-// EKA_BENCH_ROUNDS sets the sqlite rounds (default 2; each is two full builds).
+//    A second daemon kept at the one-shot flags (Liftoff only) shows where tiering crosses over.
+// EKA_BENCH_ROUNDS sets the sqlite rounds (default 2; each is three full builds).
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,14 +47,19 @@ export async function run(): Promise<void> {
   mkdirSync(base.XDG_RUNTIME_DIR as string, { recursive: true });
   const viaDaemon = { ...base, EKA_DAEMON: "on" };
   const inProcess = { ...base, EKA_DAEMON: "off" };
+  // The same store, another runtime directory: a daemon started with the one-shot V8 flags.
+  const liftoff = { ...viaDaemon, XDG_RUNTIME_DIR: join(root, "run-liftoff"), EKA_V8_FLAGS: "--liftoff-only --wasm-lazy-validation" };
+  mkdirSync(liftoff.XDG_RUNTIME_DIR, { recursive: true });
   try {
     spawnMs([EKA, "daemon", "start"], base);
+    spawnMs([EKA, "daemon", "start"], liftoff);
     await noop(viaDaemon, inProcess);
-    await sqliteRebuild(root, viaDaemon, inProcess);
+    await sqliteRebuild(root, viaDaemon, liftoff, inProcess);
     const st = spawnSync(process.execPath, [EKA, "daemon", "status"], { env: base, encoding: "utf8" }).stdout;
-    console.log(st.replace(/^/gm, "  daemon: ").trimEnd());
+    console.log(st.trimEnd().replace(/^/gm, "  daemon: "));
   } finally {
     spawnSync(process.execPath, [EKA, "daemon", "stop"], { env: base });
+    spawnSync(process.execPath, [EKA, "daemon", "stop"], { env: liftoff });
     spawnSync("chmod", ["-R", "u+w", root]);
     rmSync(root, { recursive: true, force: true });
   }
@@ -67,7 +73,7 @@ async function noop(viaDaemon: NodeJS.ProcessEnv, inProcess: NodeJS.ProcessEnv):
   console.log(`  no-op eka build examples/hello, median of ${n} interleaved: node -e 0 ${nodeMs.toFixed(1)} ms | through the daemon ${daemonMs.toFixed(1)} ms (${x(daemonMs, nodeMs)} node) | in-process ${inMs.toFixed(1)} ms (${x(inMs, nodeMs)} node) | daemon/in-process ${x(daemonMs, inMs)}`);
 }
 
-async function sqliteRebuild(root: string, viaDaemon: NodeJS.ProcessEnv, inProcess: NodeJS.ProcessEnv): Promise<void> {
+async function sqliteRebuild(root: string, viaDaemon: NodeJS.ProcessEnv, liftoff: NodeJS.ProcessEnv, inProcess: NodeJS.ProcessEnv): Promise<void> {
   // A copy with the amalgamation inside the atom's directory, so its define can be changed.
   const dir = join(root, "sqlite");
   cpSync(join(REPO, "examples/sqlite/src"), join(dir, "src"), { recursive: true });
@@ -81,9 +87,14 @@ async function sqliteRebuild(root: string, viaDaemon: NodeJS.ProcessEnv, inProce
   withDefine(round++);
   const warmT = spawnMs(args, viaDaemon);
   withDefine(round++);
+  const warmL = spawnMs(args, liftoff);
+  withDefine(round++);
   const firstIn = spawnMs(args, inProcess);
-  console.log(`  examples/sqlite first builds (changed define): through the daemon ${(warmT / 1000).toFixed(1)} s (cold daemon) | in-process ${(firstIn / 1000).toFixed(1)} s`);
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(`  examples/sqlite first builds (changed define): daemon, tiering ${s(warmT)} | daemon, Liftoff only ${s(warmL)} | in-process ${s(firstIn)}`);
   const n = Number(process.env.EKA_BENCH_ROUNDS ?? "2");
-  const [daemonMs, inMs] = timeSpawns([{ args, env: viaDaemon }, { args, env: inProcess }], n, () => withDefine(round++)) as [number, number];
-  console.log(`  examples/sqlite rebuild, every step re-run, median of ${n}: through the warm daemon ${(daemonMs / 1000).toFixed(1)} s | in-process ${(inMs / 1000).toFixed(1)} s | daemon/in-process ${x(daemonMs, inMs)}`);
+  const [daemonMs, liftoffMs, inMs] = timeSpawns([{ args, env: viaDaemon }, { args, env: liftoff }, { args, env: inProcess }], n, () => withDefine(round++)) as [number, number, number];
+  console.log(
+    `  examples/sqlite rebuild, every step re-run, median of ${n}: warm daemon, tiering ${s(daemonMs)} (${x(daemonMs, inMs)} in-process) | warm daemon, Liftoff only ${s(liftoffMs)} (${x(liftoffMs, inMs)}) | in-process ${s(inMs)}`,
+  );
 }

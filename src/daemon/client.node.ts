@@ -4,10 +4,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
-import { EkaError } from "../errors.ts";
+import { EkaError, isEkaError } from "../errors.ts";
 import { defaultStoreAddress } from "../store/open.node.ts";
 import { cacheDir, isAlive } from "../util/host.node.ts";
-import { daemonPaths, hello, type Hello, helloMismatch, onMessages, send, type DaemonStatus, type Reply, type Request } from "./protocol.node.ts";
+import { daemonPaths, hello, type Hello, helloMismatch, onMessages, readPid, send, type DaemonStatus, type Reply, type Request } from "./protocol.node.ts";
 
 export interface Connection {
   sock: Socket;
@@ -161,13 +161,23 @@ export async function startDaemon(timeoutMs = 20_000): Promise<Connection> {
 
 /** Asks the daemon to exit and waits until it has. false: none was running. */
 export async function stopDaemon(timeoutMs = 20_000): Promise<boolean> {
-  const conn = await connect();
-  if (!conn) return false;
-  send(conn.sock, { t: "stop" });
-  while ((await conn.next()) !== null);
+  let pid: number | undefined;
+  try {
+    const conn = await connect();
+    if (!conn) return false;
+    pid = conn.pid;
+    send(conn.sock, { t: "stop" });
+    while ((await conn.next()) !== null);
+  } catch (e) {
+    // A daemon of another version refuses to talk, but a stop is for it too: SIGTERM stops it as well.
+    if (!isEkaError(e, "E_DAEMON_VERSION")) throw e;
+    pid = readPid(daemonPaths().pid);
+    if (pid === undefined || !isAlive(pid)) return false;
+    process.kill(pid, "SIGTERM");
+  }
   const t0 = Date.now();
-  while (conn.pid !== undefined && isAlive(conn.pid)) {
-    if (Date.now() - t0 > timeoutMs) throw new EkaError("E_DAEMON_STOP", `the eka daemon (pid ${conn.pid}) did not exit within ${timeoutMs / 1000} s; kill it`);
+  while (pid !== undefined && isAlive(pid)) {
+    if (Date.now() - t0 > timeoutMs) throw new EkaError("E_DAEMON_STOP", `the eka daemon (pid ${pid}) did not exit within ${timeoutMs / 1000} s; kill it`);
     await new Promise((r) => setTimeout(r, 25));
   }
   return true;

@@ -1,7 +1,7 @@
 // Node-only: what the `eka daemon` server and its clients say to each other. Newline-delimited
 // JSON over a Unix socket; the first message each way is a hello naming the protocol version and
 // eka's version, and either side refuses a peer whose versions differ from its own.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Socket } from "node:net";
 import { cacheDir } from "../util/host.node.ts";
@@ -15,6 +15,12 @@ export const EKA_VERSION = "0.1.0";
  * so a daemon started before `npm run prepare` does not serve clients with its older code.
  */
 export function buildId(): string {
+  // Once per process: a daemon is the build it started as, whatever is on disk since.
+  return (build ??= readBuildId());
+}
+let build: string | undefined;
+
+function readBuildId(): string {
   const bin = process.argv[1];
   const bundle = bin ? join(dirname(bin), "..", "dist", "cli.cjs") : "";
   if (process.env.EKA_FROM_SOURCE === "1" || !bundle || !existsSync(bundle)) return "source";
@@ -115,4 +121,14 @@ export function onMessages(sock: Socket, onMessage: (m: Record<string, unknown>)
       if (m && typeof m === "object") onMessage(m as Record<string, unknown>);
     }
   });
+}
+
+/** The pid a daemon's pid file names, if it names one. */
+export function readPid(pidFile: string): number | undefined {
+  try {
+    const n = Number(readFileSync(pidFile, "utf8").trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }

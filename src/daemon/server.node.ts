@@ -2,11 +2,11 @@
 // clients send it in this one long-lived process, so the worker pool, the compiled seed module
 // (with V8's tiered-up code) and everything else the command code keeps per process stay warm.
 // Each request gets its own env, cwd, stdout and stderr (ambient.node.ts) and cancel signal.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { isAlive } from "../util/host.node.ts";
 import { clientStream, inRequest } from "./ambient.node.ts";
-import { daemonPaths, hello, helloMismatch, onMessages, send, type DaemonStatus, type Request } from "./protocol.node.ts";
+import { daemonPaths, hello, helloMismatch, onMessages, readPid, send, type DaemonStatus, type Request } from "./protocol.node.ts";
 
 /** Runs one command as the CLI would (errors printed, exit status returned). */
 export type RunCommand = (command: string, argv: string[]) => Promise<number>;
@@ -45,7 +45,7 @@ export async function serve(opts: ServeOptions): Promise<boolean> {
       if (!greeted) {
         const why = helloMismatch(m, ["client", "daemon"]);
         if (why) {
-          send(sock, { t: "refused", reason: `eka daemon (pid ${process.pid}) refuses the client: ${why}` });
+          send(sock, { t: "refused", reason: why });
           sock.end();
           return;
         }
@@ -184,13 +184,4 @@ async function takePidFile(pidFile: string, socket: string): Promise<boolean> {
     rmSync(pidFile, { force: true });
   }
   return false;
-}
-
-export function readPid(pidFile: string): number | undefined {
-  try {
-    const n = Number(readFileSync(pidFile, "utf8").trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }

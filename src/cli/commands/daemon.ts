@@ -152,8 +152,7 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Removes the socket and pid file of a daemon that is gone (killed with -9); returns the socket. */
 async function cleanStale(): Promise<string> {
-  const { daemonPaths } = await import("../../daemon/protocol.node.ts");
-  const { readPid } = await import("../../daemon/server.node.ts");
+  const { daemonPaths, readPid } = await import("../../daemon/protocol.node.ts");
   const { isAlive } = await import("../../util/host.node.ts");
   const paths = daemonPaths();
   const pid = readPid(paths.pid);
