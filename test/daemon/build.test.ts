@@ -2,6 +2,8 @@
 // a client killed mid-build cancels only its own request and the daemon serves the next; a daemon
 // killed mid-build makes the client rebuild in-process, with the store path and cid a build
 // without any daemon gives. EKA_DAEMON=off never uses it; EKA_DAEMON=auto starts it.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { alive, daemonPid, helloRepo, sandbox, slowAtom, until } from "./helpers.ts";
@@ -103,11 +105,27 @@ it("a daemon killed mid-build: the client rebuilds in-process, with the path and
 }, 240_000);
 
 it("EKA_DAEMON=auto starts the daemon on first use", () => {
-  expect(daemonPid(sb.socket) === undefined || !alive(daemonPid(sb.socket) as number)).toBe(true);
+  sb.eka(["daemon", "stop"]);
+  expect(daemonPid(sb.socket)).toBeUndefined();
   const hello = helloRepo(path.join(sb.tmp, "hello-auto"));
   const r = sb.eka(["build", hello, "--no-progress"], { EKA_DAEMON: "auto" });
   expect(r.status, r.stderr).toBe(0);
   expect(r.stderr).toBe("");
   expect(r.stdout).toMatch(/-hello-1\.0\.0\n$/);
   expect(status().requests.done).toBe(1);
+}, 120_000);
+
+it("a store deleted while the daemon runs is made again by the next build through it", () => {
+  const store = path.join(sb.tmp, "deleted-store");
+  const hello = helloRepo(path.join(sb.tmp, "hello-deleted"));
+  const first = sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store });
+  expect(first.status, first.stderr).toBe(0);
+  sb.eka(["daemon", "status"]);
+  spawnSync("chmod", ["-R", "u+w", store]);
+  fs.rmSync(store, { recursive: true, force: true });
+  const done = status().requests.done;
+  const again = sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store });
+  expect(again.status, again.stderr).toBe(0);
+  expect(again.stdout).toBe(first.stdout);
+  expect(status().requests.done).toBe(done + 1);
 }, 120_000);
