@@ -3,6 +3,7 @@ import { EkaError, isEkaError } from "../errors.ts";
 import { hostIoError } from "../util/io-errors.ts";
 import { didYouMean } from "../util/suggest.ts";
 import { HelpRequested, UsageError, type Command } from "./args.ts";
+import { setRunNamed } from "./dispatch.ts";
 
 /**
  * Each command lives in its own module under ./commands (the shape is `Command` in ./args.ts) and
@@ -58,6 +59,7 @@ export async function runNamed(name: string, argv: string[]): Promise<number> {
   if (!load) return usageError("eka", `unknown command '${name}'`);
   return runCommand(`eka ${name}`, async () => (await load()).run(argv));
 }
+setRunNamed(runNamed);
 
 /** `eka-run SCRIPT [ARGS…]`: the shebang interpreter. */
 export async function mainRun(argv: string[]): Promise<number> {

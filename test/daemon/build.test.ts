@@ -70,10 +70,12 @@ it("a client killed mid-build cancels its request; the daemon carries on and ser
 
 it("Ctrl-C in a client stops its own build only; another client's build finishes", async () => {
   const mine = slowAtom(path.join(sb.tmp, "slow-mine"), 500, "slowm");
-  const theirs = slowAtom(path.join(sb.tmp, "slow-theirs"), 120, "slowt");
+  const theirs = slowAtom(path.join(sb.tmp, "slow-theirs"), 300, "slowt");
   const a = sb.spawnEka(["build", mine]);
   const b = sb.spawnEka(["build", theirs]);
-  await a.seen(/cc:slowm\/main\.c/);
+  // Both compiles run on the daemon's pool when the first client is interrupted.
+  await Promise.all([a.seen(/cc:slowm\/main\.c/), b.seen(/cc:slowt\/main\.c/)]);
+  expect(status().requests.running).toBe(2);
   a.child.kill("SIGINT");
   const [ea, eb] = await Promise.all([a.exited, b.exited]);
   expect(ea.status).toBe(130);

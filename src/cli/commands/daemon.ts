@@ -110,7 +110,7 @@ const serve: Command = {
     const { applyV8Flags, openPools, TIERING_V8_FLAGS } = await import("../../runtime/pool.node.ts");
     const { compiledModuleCount } = await import("../../runtime/modules.ts");
     const { serve: serveDaemon } = await import("../../daemon/server.node.ts");
-    const { runNamed } = await import("../main.ts");
+    const { runNamed } = await import("../dispatch.ts");
     const v8Flags = applyV8Flags(TIERING_V8_FLAGS);
     process.chdir("/");
     const served = await serveDaemon({
