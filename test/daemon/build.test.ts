@@ -117,16 +117,19 @@ it("EKA_DAEMON=auto starts the daemon on first use", () => {
   expect(status().requests.done).toBe(1);
 }, 120_000);
 
-it("a store deleted while the daemon runs is made again by the next build through it", () => {
+it("a store and cache directory deleted while the daemon runs are made again by the next build through it", () => {
   const store = path.join(sb.tmp, "deleted-store");
+  const cache = path.join(sb.tmp, "deleted-cache");
   const hello = helloRepo(path.join(sb.tmp, "hello-deleted"));
-  const first = sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store });
+  const first = sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store, EKA_CACHE: cache });
   expect(first.status, first.stderr).toBe(0);
-  sb.eka(["daemon", "status"]);
-  spawnSync("chmod", ["-R", "u+w", store]);
-  fs.rmSync(store, { recursive: true, force: true });
+  expect(fs.existsSync(cache)).toBe(true);
+  for (const d of [store, cache]) {
+    spawnSync("chmod", ["-R", "u+w", d]);
+    fs.rmSync(d, { recursive: true, force: true });
+  }
   const done = status().requests.done;
-  const again = sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store });
+  const again = sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store, EKA_CACHE: cache });
   expect(again.status, again.stderr).toBe(0);
   expect(again.stdout).toBe(first.stdout);
   expect(status().requests.done).toBe(done + 1);
