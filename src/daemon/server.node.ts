@@ -2,7 +2,7 @@
 // clients send it in this one long-lived process, so the worker pool, the compiled seed module
 // (with V8's tiered-up code) and everything else the command code keeps per process stay warm.
 // Each request gets its own env, cwd, stdout and stderr (ambient.node.ts) and cancel signal.
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { isAlive } from "../util/host.node.ts";
 import { clientStream, inRequest } from "./ambient.node.ts";
@@ -86,7 +86,13 @@ export async function serve(opts: ServeOptions): Promise<boolean> {
       clients: clients.size,
     };
   };
-  await listen(server, paths.socket);
+  try {
+    await listen(server, paths.socket);
+  } catch (e) {
+    // Another daemon won a race for a stale pid file and listens: it serves, not us.
+    if (readPid(paths.pid) === process.pid) rmSync(paths.pid, { force: true });
+    throw e;
+  }
   const stopped = new Promise<void>((resolve) => server.on("close", resolve));
   const stop = () => {
     server.close();
@@ -139,7 +145,8 @@ async function listen(server: Server, socket: string): Promise<void> {
       });
       return;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt > 0 || (await answers(socket))) throw e;
+      // We hold the pid file, so whatever is at the path is a dead daemon's (or answers: then refuse).
+      if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt > 0 || (await answers(socket, 5000))) throw e;
       rmSync(socket, { force: true });
     }
   }
@@ -161,27 +168,34 @@ export function answers(socket: string, timeoutMs = 1000): Promise<boolean> {
 }
 
 /**
- * The pid file is the lock: created exclusively, holding our pid. One naming a dead process (or
- * a live one that does not answer on the socket: a reused pid) is stale and taken over.
+ * The pid file is the lock: linked into place whole (so no reader sees it empty), holding our pid.
+ * One naming a live process is a daemon running or starting: it is waited for, and never taken
+ * over; one naming a dead process (a daemon killed with -9) is stale and removed.
  */
 async function takePidFile(pidFile: string, socket: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(pidFile, "wx", 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  const tmp = `${pidFile}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(tmp, pidFile);
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      const pid = readPid(pidFile);
+      if (pid !== undefined && isAlive(pid)) {
+        const t0 = Date.now();
+        while (isAlive(pid) && Date.now() - t0 < 20_000) {
+          if (await answers(socket)) return false;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        if (isAlive(pid)) return false;
+      }
+      rmSync(pidFile, { force: true });
     }
-    const pid = readPid(pidFile);
-    if (pid !== undefined && isAlive(pid) && (await answers(socket))) return false;
-    // Not yet listening: a daemon that is starting. Give it a moment before calling it stale.
-    if (pid !== undefined && isAlive(pid) && attempt === 0) {
-      await new Promise((r) => setTimeout(r, 1500));
-      continue;
-    }
-    rmSync(pidFile, { force: true });
+    return false;
+  } finally {
+    rmSync(tmp, { force: true });
   }
-  return false;
 }
