@@ -111,6 +111,11 @@ export const ERROR_CODES = [
   "E_WASI_FILE",
   "E_WASI_NOT_WASM",
   "E_WASI_DIR",
+  // daemon/: `eka daemon` and its clients
+  "E_DAEMON_NOT_RUNNING",
+  "E_DAEMON_VERSION",
+  "E_DAEMON_START",
+  "E_DAEMON_STOP",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -34,7 +34,8 @@ export class FileBuildState implements BuildState {
   }
 
   private ensure(d: string): string {
-    if (!this.made.has(d)) {
+    // Checked again each time: a long-lived process (eka daemon) outlives a store deleted under it.
+    if (!this.made.has(d) || !existsSync(d)) {
       mkdirSync(d, { recursive: true });
       this.made.add(d);
     }

@@ -3,6 +3,7 @@ import { EkaError, isEkaError } from "../errors.ts";
 import { hostIoError } from "../util/io-errors.ts";
 import { didYouMean } from "../util/suggest.ts";
 import { HelpRequested, UsageError, type Command } from "./args.ts";
+import { setRunNamed } from "./dispatch.ts";
 
 /**
  * Each command lives in its own module under ./commands (the shape is `Command` in ./args.ts) and
@@ -22,6 +23,7 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   ar: () => import("./commands/ar.ts"),
   ld: () => import("./commands/ld.ts"),
   wasi: () => import("./commands/wasi.ts"),
+  daemon: () => import("./commands/daemon.ts"),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -42,8 +44,22 @@ export async function main(argv: string[]): Promise<number> {
     const what = name.startsWith("-") ? `unknown option '${name}'` : `unknown command '${name}'`;
     return usageError("eka", `${what}${near ? ` (did you mean '${near}'?)` : ""}`);
   }
-  return runCommand(`eka ${name}`, async () => (await load()).run(rest));
+  if (name === "build") {
+    // A running `eka daemon` (EKA_DAEMON) runs it with its warm pool; undefined: run it here.
+    const { viaDaemon } = await import("../daemon/client.node.ts");
+    const code = await runCommand(`eka ${name}`, () => viaDaemon(name, rest).then((c) => c ?? -1));
+    if (code !== -1) return code;
+  }
+  return runNamed(name, rest);
 }
+
+/** Runs the command `name` (a key of `commands`) in this process, as `eka NAME ARGV…` would. */
+export async function runNamed(name: string, argv: string[]): Promise<number> {
+  const load = commands[name];
+  if (!load) return usageError("eka", `unknown command '${name}'`);
+  return runCommand(`eka ${name}`, async () => (await load()).run(argv));
+}
+setRunNamed(runNamed);
 
 /** `eka-run SCRIPT [ARGS…]`: the shebang interpreter. */
 export async function mainRun(argv: string[]): Promise<number> {

@@ -47,6 +47,11 @@ export async function compileModule(bytes: Uint8Array, opts: { key?: string } = 
   return { key, module: await pending };
 }
 
+/** How many modules this process has compiled (or adopted). */
+export function compiledModuleCount(): number {
+  return compiled.size;
+}
+
 /** A module compiled earlier in this process (or handed to this worker), by key. */
 export function cachedModule(key: string): Promise<WebAssembly.Module> | undefined {
   return compiled.get(key);

@@ -121,15 +121,32 @@ const aborted = (job: PoolJob) => new EkaError("E_ABORTED", `aborted: '${job.arg
  */
 export const DEFAULT_V8_FLAGS: readonly string[] = ["--liftoff-only", "--wasm-lazy-validation"];
 
-let flagsApplied = false;
+/**
+ * A long-lived process (`eka daemon`) lets V8 tier clang's hot functions up: TurboFan's recompiles
+ * cost a one-shot build more than they save, but a daemon keeps the optimised code for every later
+ * job (the compiled module, and so its tiered code, is shared by all workers).
+ */
+export const TIERING_V8_FLAGS: readonly string[] = ["--wasm-lazy-validation"];
 
-/** Applies DEFAULT_V8_FLAGS (or EKA_V8_FLAGS) once; call before compiling modules that run clang. */
-export function applyV8Flags(): void {
-  if (flagsApplied) return;
-  flagsApplied = true;
+let flagsApplied: readonly string[] | undefined;
+
+/**
+ * Applies `defaults` (DEFAULT_V8_FLAGS unless given), or EKA_V8_FLAGS, once per process; call before
+ * compiling modules that run clang. Returns the flags in force.
+ */
+export function applyV8Flags(defaults: readonly string[] = DEFAULT_V8_FLAGS): readonly string[] {
+  if (flagsApplied) return flagsApplied;
   const env = process.env.EKA_V8_FLAGS;
-  const flags = env === "none" ? [] : env ? env.split(/\s+/).filter(Boolean) : DEFAULT_V8_FLAGS;
-  for (const f of flags) setFlagsFromString(f);
+  flagsApplied = env === "none" ? [] : env ? env.split(/\s+/).filter(Boolean) : defaults;
+  for (const f of flagsApplied) setFlagsFromString(f);
+  return flagsApplied;
+}
+
+const livePools = new Set<WorkerPool>();
+
+/** The pools of this process not yet closed (for `eka daemon status`). */
+export function openPools(): WorkerPool[] {
+  return [...livePools];
 }
 
 let nextId = 1;
@@ -144,6 +161,7 @@ export class WorkerPool {
   constructor(opts: PoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? availableParallelism());
     applyV8Flags();
+    livePools.add(this);
   }
 
   /** Compiles `bytes` once (in this thread) and returns the key jobs use to name it. */
@@ -177,6 +195,7 @@ export class WorkerPool {
   /** Terminates every worker; queued jobs fail with E_POOL_CLOSED. */
   async close(): Promise<void> {
     this.closed = true;
+    livePools.delete(this);
     for (const p of this.queue.splice(0)) p.reject(new EkaError("E_POOL_CLOSED", "the worker pool was closed before the job ran"));
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }

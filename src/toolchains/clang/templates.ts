@@ -41,7 +41,9 @@ export async function runCompileFromTemplate(context: string, driver: "clang" | 
     driverPlans.set(key, plan);
     // The first step of a flag set has just run the driver; it runs its jobs below like the rest.
   }
-  const jobs = await plan;
+  // A plan that failed (its step was aborted: Ctrl-C, or a daemon client gone) is another build's
+  // failure, not this one's: this step runs the driver itself, and the next one plans again.
+  const jobs = await plan.catch(() => null);
   if (!jobs) {
     driverPlans.delete(key);
     return null;

@@ -1,0 +1,100 @@
+// `eka daemon`: what a warm daemon saves, whole processes side by side on the same store.
+//  - the no-op `eka build examples/hello` through the daemon, in-process (EKA_DAEMON=off), and
+//    `node -e 0`, in interleaved rounds;
+//  - a warm rebuild of examples/sqlite with a changed define (so every step re-runs: the 9 MB
+//    amalgamation's compile, shell.c, the archive and the link) through the daemon (its pool warm,
+//    V8 tiering clang up) against in-process (a fresh process compiling the seed, Liftoff only).
+//    A second daemon kept at the one-shot flags (Liftoff only) shows where tiering crosses over.
+// EKA_BENCH_ROUNDS sets the sqlite rounds (default 2; each is three full builds).
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const REPO = join(import.meta.dirname, "..");
+const EKA = join(REPO, "bin/eka.js");
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+function spawnMs(args: string[], env: NodeJS.ProcessEnv): number {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, args, { env, cwd: REPO, encoding: "utf8" });
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+
+/** Median ms of each command, in `n` interleaved rounds so load on the machine hits all alike. */
+function timeSpawns(cmds: { args: string[]; env: NodeJS.ProcessEnv }[], n: number, before?: (round: number) => void): number[] {
+  const ms = cmds.map(() => [] as number[]);
+  for (let i = 0; i < n; i++) {
+    cmds.forEach((c, k) => {
+      before?.(i * cmds.length + k);
+      ms[k]?.push(spawnMs(c.args, c.env));
+    });
+  }
+  return ms.map(median);
+}
+
+const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+
+export async function run(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), "eka-bench-daemon-"));
+  const base: NodeJS.ProcessEnv = { ...process.env, EKA_STORE: join(root, "store"), EKA_CACHE: join(root, "cache"), XDG_RUNTIME_DIR: join(root, "run") };
+  mkdirSync(base.XDG_RUNTIME_DIR as string, { recursive: true });
+  const viaDaemon = { ...base, EKA_DAEMON: "on" };
+  const inProcess = { ...base, EKA_DAEMON: "off" };
+  // The same store, another runtime directory: a daemon started with the one-shot V8 flags.
+  const liftoff = { ...viaDaemon, XDG_RUNTIME_DIR: join(root, "run-liftoff"), EKA_V8_FLAGS: "--liftoff-only --wasm-lazy-validation" };
+  mkdirSync(liftoff.XDG_RUNTIME_DIR, { recursive: true });
+  try {
+    spawnMs([EKA, "daemon", "start"], base);
+    spawnMs([EKA, "daemon", "start"], liftoff);
+    await noop(viaDaemon, inProcess);
+    await sqliteRebuild(root, viaDaemon, liftoff, inProcess);
+    const st = spawnSync(process.execPath, [EKA, "daemon", "status"], { env: base, encoding: "utf8" }).stdout;
+    console.log(st.trimEnd().replace(/^/gm, "  daemon: "));
+  } finally {
+    spawnSync(process.execPath, [EKA, "daemon", "stop"], { env: base });
+    spawnSync(process.execPath, [EKA, "daemon", "stop"], { env: liftoff });
+    spawnSync("chmod", ["-R", "u+w", root]);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function noop(viaDaemon: NodeJS.ProcessEnv, inProcess: NodeJS.ProcessEnv): Promise<void> {
+  const args = [EKA, "build", "examples/hello", "--no-progress"];
+  spawnMs(args, inProcess);
+  const n = 21;
+  const [nodeMs, daemonMs, inMs] = timeSpawns([{ args: ["-e", "0"], env: inProcess }, { args, env: viaDaemon }, { args, env: inProcess }], n) as [number, number, number];
+  console.log(`  no-op eka build examples/hello, median of ${n} interleaved: node -e 0 ${nodeMs.toFixed(1)} ms | through the daemon ${daemonMs.toFixed(1)} ms (${x(daemonMs, nodeMs)} node) | in-process ${inMs.toFixed(1)} ms (${x(inMs, nodeMs)} node) | daemon/in-process ${x(daemonMs, inMs)}`);
+}
+
+async function sqliteRebuild(root: string, viaDaemon: NodeJS.ProcessEnv, liftoff: NodeJS.ProcessEnv, inProcess: NodeJS.ProcessEnv): Promise<void> {
+  // A copy with the amalgamation inside the atom's directory, so its define can be changed.
+  const dir = join(root, "sqlite");
+  cpSync(join(REPO, "examples/sqlite/src"), join(dir, "src"), { recursive: true });
+  cpSync(join(REPO, "node_modules/better-sqlite3/deps/sqlite3"), join(dir, "amalgamation"), { recursive: true });
+  const toml = readFileSync(join(REPO, "examples/sqlite/atom.toml"), "utf8").replace(/path = "\.\.\/\.\.\/node_modules\/better-sqlite3\/deps\/sqlite3"/, 'path = "amalgamation"');
+  if (!toml.includes('path = "amalgamation"')) throw new Error("examples/sqlite/atom.toml changed: update bench/daemon.bench.ts");
+  const withDefine = (n: number) => writeFileSync(join(dir, "atom.toml"), toml.replace(/defines = \{/, `defines = { EKA_BENCH_ROUND = ${n},`));
+  const args = [EKA, "build", dir, "--no-progress"];
+  // Warm-up: the daemon compiles the seed and tiers clang up; both share the store's fetched inputs.
+  let round = 1000;
+  withDefine(round++);
+  const warmT = spawnMs(args, viaDaemon);
+  withDefine(round++);
+  const warmL = spawnMs(args, liftoff);
+  withDefine(round++);
+  const firstIn = spawnMs(args, inProcess);
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(`  examples/sqlite first builds (changed define): daemon, tiering ${s(warmT)} | daemon, Liftoff only ${s(warmL)} | in-process ${s(firstIn)}`);
+  const n = Number(process.env.EKA_BENCH_ROUNDS ?? "2");
+  const [daemonMs, liftoffMs, inMs] = timeSpawns([{ args, env: viaDaemon }, { args, env: liftoff }, { args, env: inProcess }], n, () => withDefine(round++)) as [number, number, number];
+  console.log(
+    `  examples/sqlite rebuild, every step re-run, median of ${n}: warm daemon, tiering ${s(daemonMs)} (${x(daemonMs, inMs)} in-process) | warm daemon, Liftoff only ${s(liftoffMs)} (${x(liftoffMs, inMs)}) | in-process ${s(inMs)}`,
+  );
+}
