@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { Bench } from "tinybench";
 import { buildPrepared, prepareAtom } from "../src/cli/atoms.ts";
 import { openStore } from "../src/store/open.node.ts";
+import { REPO, spawnMs, timeSpawns } from "./spawn-timing.ts";
 
 const LIBS = 20;
-const REPO = join(import.meta.dirname, "..");
 
 function writeGraph(root: string): string {
   for (let i = 0; i < LIBS; i++) {
@@ -30,25 +30,6 @@ function writeGraph(root: string): string {
   return app;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
-function spawnMs(args: string[], env: NodeJS.ProcessEnv): number {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, args, { env, cwd: REPO, encoding: "utf8" });
-  const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${args.join(" ")} failed: ${r.stderr}`);
-  return ms;
-}
-
-/** Median ms of each command, run in `n` interleaved rounds so load on the machine hits all alike. */
-function timeSpawns(cmds: string[][], env: NodeJS.ProcessEnv, n: number): number[] {
-  const ms = cmds.map(() => [] as number[]);
-  for (let i = 0; i < n; i++) cmds.forEach((args, k) => ms[k]?.push(spawnMs(args, env)));
-  return ms.map(median);
-}
 
 function tempEnv(root: string): NodeJS.ProcessEnv {
   return { ...process.env, EKA_STORE: join(root, "store"), EKA_CACHE: join(root, "cache") };
@@ -67,7 +48,7 @@ async function sqlite(): Promise<void> {
     const first = spawnMs(args, env);
     console.log(`  first build of examples/sqlite (compiles the amalgamation): ${(first / 1000).toFixed(1)} s`);
     const n = 21;
-    const [nodeMs, ekaMs] = timeSpawns([["-e", "0"], args], env, n) as [number, number];
+    const [nodeMs, ekaMs] = timeSpawns([["-e", "0"], args].map((a) => ({ args: a, env })), n) as [number, number];
     const ratio = ekaMs / nodeMs;
     console.log(`  whole process, median of ${n} interleaved: node -e 0 ${nodeMs.toFixed(1)} ms | eka build examples/sqlite (no-op) ${ekaMs.toFixed(1)} ms | ratio ${ratio.toFixed(2)}x (goal ≤ 1.5x)${ratio <= 1.5 ? "" : " MISSED"}`);
   } finally {
@@ -89,7 +70,7 @@ async function graph(): Promise<void> {
     console.log(`  first build of ${LIBS + 1} atoms (${LIBS * 2 + 2} steps): ${(firstMs / 1000).toFixed(1)} s`);
 
     const n = 15;
-    const [nodeMs, versionMs, ekaMs] = timeSpawns([["-e", "0"], ["bin/eka.js", "--version"], ["bin/eka.js", "build", app]], env, n) as [number, number, number];
+    const [nodeMs, versionMs, ekaMs] = timeSpawns([["-e", "0"], ["bin/eka.js", "--version"], ["bin/eka.js", "build", app]].map((a) => ({ args: a, env })), n) as [number, number, number];
     console.log(`  whole process, median of ${n} interleaved: node -e 0 ${nodeMs.toFixed(1)} ms | eka --version ${versionMs.toFixed(1)} ms | eka build (no-op, ${LIBS + 1} atoms) ${ekaMs.toFixed(1)} ms | ratio to node -e 0 ${(ekaMs / nodeMs).toFixed(2)}x, eka's own share ≈ ${(ekaMs - nodeMs).toFixed(1)} ms`);
 
     process.env.EKA_STORE = env.EKA_STORE;

@@ -10,34 +10,10 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { REPO, spawnMs, timeSpawns } from "./spawn-timing.ts";
 
-const REPO = join(import.meta.dirname, "..");
 const EKA = join(REPO, "bin/eka.js");
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
-function spawnMs(args: string[], env: NodeJS.ProcessEnv): number {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, args, { env, cwd: REPO, encoding: "utf8" });
-  const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${args.join(" ")} failed (${r.status}): ${r.stderr}`);
-  return ms;
-}
-
-/** Median ms of each command, in `n` interleaved rounds so load on the machine hits all alike. */
-function timeSpawns(cmds: { args: string[]; env: NodeJS.ProcessEnv }[], n: number, before?: (round: number) => void): number[] {
-  const ms = cmds.map(() => [] as number[]);
-  for (let i = 0; i < n; i++) {
-    cmds.forEach((c, k) => {
-      before?.(i * cmds.length + k);
-      ms[k]?.push(spawnMs(c.args, c.env));
-    });
-  }
-  return ms.map(median);
-}
 
 const x = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 

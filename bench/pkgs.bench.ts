@@ -15,6 +15,7 @@ import { openStore } from "../src/store/open.node.ts";
 import { seedFiles } from "../src/bootstrap/seed.node.ts";
 import { sysrootDir } from "../src/toolchains/clang/seed.node.ts";
 import { NativeExecutor, nativeToolsMissing } from "./native-executor.ts";
+import { timeSpawns } from "./spawn-timing.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const PKGS = process.env.EKA_BENCH_PKGS ?? join(ROOT, "pkgs");
@@ -89,22 +90,9 @@ export async function ccLua(dir: string): Promise<void> {
   console.log(`  eka cc -O2 -c of ${LUA_FILES.length} Lua files: ${(eka / 1000).toFixed(2)} s vs native clang-22 -j2 ${(native / 1000).toFixed(2)} s = ${(eka / native).toFixed(2)}x (goal <= 2.0x)`);
 }
 
-/** `eka build pkgs` on a store that has it all, as a whole process, against `node -e 0`. */
+/** `eka build pkgs` on a store that has it all, as a whole process, against `node -e 0` (medians of 7, interleaved). */
 function noop(storeDir: string): void {
   const env = { ...process.env, EKA_STORE: storeDir };
-  const median = (f: () => void) => {
-    const t: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const t0 = performance.now();
-      f();
-      t.push(performance.now() - t0);
-    }
-    return t.sort((a, b) => a - b)[3] as number;
-  };
-  const eka = median(() => {
-    const r = spawnSync(process.execPath, [join(ROOT, "bin/eka.js"), "build", PKGS, "--frozen", "--no-progress"], { env, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`no-op eka build pkgs failed: ${r.stderr}`);
-  });
-  const node = median(() => spawnSync(process.execPath, ["-e", "0"]));
+  const [node, eka] = timeSpawns([{ args: ["-e", "0"], env }, { args: [join(ROOT, "bin/eka.js"), "build", PKGS, "--frozen", "--no-progress"], env }], 7) as [number, number];
   console.log(`  no-op 'eka build pkgs', whole process: ${eka.toFixed(0)} ms vs node -e 0 ${node.toFixed(0)} ms = ${(eka / node).toFixed(2)}x`);
 }
