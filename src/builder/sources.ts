@@ -75,7 +75,7 @@ export async function fetchSource(name: string, spec: SourceSpec, host: SourceHo
   let label: string;
   if (spec.kind === "url") {
     label = spec.url;
-    data = await download(where, spec.url, spec.hash, host);
+    data = await download(where, spec.url, want, host);
   } else {
     label = spec.path;
     data = await host.readPath(spec.path);
@@ -96,8 +96,8 @@ export async function fetchSource(name: string, spec: SourceSpec, host: SourceHo
  * from the url. A mirror's file that does not match is skipped (mirrors are untrusted; the hash is
  * the identity), and a failure names the hash, the url and the mirrors tried.
  */
-async function download(where: string, url: string, hash: string, host: SourceHost): Promise<Uint8Array> {
-  const want = parseHash(hash, where);
+async function download(where: string, url: string, want: ReturnType<typeof parseHash>, host: SourceHost): Promise<Uint8Array> {
+  const hash = `${want.algo}:${want.hex}`;
   const rel = `${want.algo}/${want.hex}`;
   const tried: string[] = [];
   for (const m of host.mirrors ?? []) {
