@@ -57,7 +57,11 @@ export interface DepDecl {
   url?: string;
   path?: string;
   version?: string;
+  /** A [provide] name this dependency answers: it is an input only when its name is the choice. */
+  provides?: string;
 }
+
+type Defines = Record<string, string | number | boolean>;
 
 export interface BuildDecl {
   kind: "c";
@@ -69,18 +73,28 @@ export interface BuildDecl {
   defines: Record<string, string | number | boolean>;
   include: string[];
   headers?: string[];
-  lib: Record<string, { sources: string[]; headers: string[]; cflags: string[]; defines: Record<string, string | number | boolean> }>;
-  bin: Record<string, { sources: string[]; cflags: string[]; ldflags: string[]; defines: Record<string, string | number | boolean>; link: string[] }>;
+  lib: Record<string, { sources: string[]; headers: string[]; cflags: string[]; defines: Defines; objs: string[]; installedHeaders: boolean }>;
+  bin: Record<string, { sources: string[]; cflags: string[]; ldflags: string[]; defines: Defines; link: string[] }>;
+  /** Below $out; default "lib". */
+  libdir?: string;
+  emptyLibs: string[];
+  obj: Record<string, { sources: string[]; cflags: string[]; defines: Defines; install: boolean; installedHeaders: boolean }>;
+  install: Record<string, { from: string; files: string[]; to: string }>;
+  tool: Record<string, { sources: string[]; cflags: string[]; ldflags: string[]; defines: Defines; link: string[] }>;
+  run: Record<string, { tool: string; args: string[]; inputs: string[]; outputs: string[] }>;
 }
 
 const TOP_KEYS = ["atom", "srcs", "deps", "pins", "platform", "provide", "dist", "build"];
 const ATOM_KEYS = ["id", "version", "type", "description"];
 const SRC_KEYS = ["url", "ref", "path", "version", "hash", "unpack"];
 const PIN_KEYS = [...SRC_KEYS, "entry", "args"];
-const DEP_KEYS = ["url", "path", "version"];
+const DEP_KEYS = ["url", "path", "version", "provides"];
 const PLATFORM_KEYS = ["build", "host"];
-const BUILD_KEYS = ["kind", "src", "language", "cflags", "ldflags", "defines", "include", "headers", "lib", "bin"];
-const LIB_KEYS = ["sources", "headers", "cflags", "defines"];
+const BUILD_KEYS = ["kind", "src", "language", "cflags", "ldflags", "defines", "include", "headers", "lib", "bin", "libdir", "empty-libs", "obj", "install", "tool", "run"];
+const LIB_KEYS = ["sources", "headers", "cflags", "defines", "objs", "installed-headers"];
+const OBJ_KEYS = ["sources", "cflags", "defines", "install", "installed-headers"];
+const INSTALL_KEYS = ["from", "files", "to"];
+const RUN_KEYS = ["tool", "args", "inputs", "outputs"];
 const BIN_KEYS = ["sources", "cflags", "ldflags", "defines", "link"];
 
 const ID_RE = /^[A-Za-z0-9_][A-Za-z0-9+\-._]*$/;
@@ -245,6 +259,12 @@ class Checker {
     if (!NAME_RE.test(name)) throw manifestError("E_MANIFEST_TYPE", this.site(path), `'${name}' is not a valid name: use letters, digits, _ and -`);
   }
 
+  bool(path: readonly string[], v: unknown): boolean {
+    if (v === undefined) return false;
+    if (typeof v !== "boolean") throw this.type(path, `true or false, got ${typeName(v)}`);
+    return v;
+  }
+
   defines(path: readonly string[], v: unknown): Record<string, string | number | boolean> {
     if (v === undefined) return {};
     const t = this.table(path, v, true);
@@ -311,25 +331,57 @@ class Checker {
       const lt = this.table(p, lv, true);
       this.keys(p, lt, LIB_KEYS, `[build.lib.${name}] keys`);
       const sources = list([...p, "sources"], lt.sources, "a list of source files relative to the source dir");
-      if (sources.length === 0) throw this.missing(p, `[build.lib.${name}] needs sources = ["file.c", …]`);
-      lib[name] = { sources, headers: list([...p, "headers"], lt.headers, "a list of header files"), cflags: list([...p, "cflags"], lt.cflags, "a list of flags"), defines: this.defines([...p, "defines"], lt.defines) };
+      const objs = list([...p, "objs"], lt.objs, "a list of [build.obj] names");
+      if (sources.length === 0 && objs.length === 0) throw this.missing(p, `[build.lib.${name}] needs sources = ["file.c", …] (or objs = ["<a [build.obj] name>", …])`);
+      for (const [i, o] of objs.entries()) if (!(o in ((t.obj ?? {}) as Record<string, unknown>))) throw this.type([...p, "objs", String(i)], `the name of a [build.obj] table, got '${o}'`, "value");
+      lib[name] = { sources, objs, installedHeaders: this.bool([...p, "installed-headers"], lt["installed-headers"]), headers: list([...p, "headers"], lt.headers, "a list of header files"), cflags: list([...p, "cflags"], lt.cflags, "a list of flags"), defines: this.defines([...p, "defines"], lt.defines) };
     }
-    const bin: BuildDecl["bin"] = {};
-    for (const [name, bv] of Object.entries(t.bin === undefined ? {} : this.table(["build", "bin"], t.bin, true))) {
-      const p = ["build", "bin", name];
-      this.name(p, name);
-      const bt = this.table(p, bv, true);
-      this.keys(p, bt, BIN_KEYS, `[build.bin.${name}] keys`);
-      const sources = list([...p, "sources"], bt.sources, "a list of source files relative to the source dir");
-      if (sources.length === 0) throw this.missing(p, `[build.bin.${name}] needs sources = ["main.c", …]`);
-      bin[name] = {
-        sources,
-        cflags: list([...p, "cflags"], bt.cflags, "a list of flags"),
-        ldflags: list([...p, "ldflags"], bt.ldflags, "a list of flags"),
-        defines: this.defines([...p, "defines"], bt.defines),
-        link: list([...p, "link"], bt.link, "a list of libraries: a [build.lib] name, \"from.DEP\" or \"from.DEP.LIB\""),
-      };
-    }
+    const programs = (key: "bin" | "tool") => {
+      const r: BuildDecl["bin"] = {};
+      for (const [name, bv] of Object.entries(t[key] === undefined ? {} : this.table(["build", key], t[key], true))) {
+        const p = ["build", key, name];
+        this.name(p, name);
+        const bt = this.table(p, bv, true);
+        this.keys(p, bt, BIN_KEYS, `[build.${key}.${name}] keys`);
+        const sources = list([...p, "sources"], bt.sources, "a list of source files relative to the source dir");
+        if (sources.length === 0) throw this.missing(p, `[build.${key}.${name}] needs sources = ["main.c", …]`);
+        r[name] = {
+          sources,
+          cflags: list([...p, "cflags"], bt.cflags, "a list of flags"),
+          ldflags: list([...p, "ldflags"], bt.ldflags, "a list of flags"),
+          defines: this.defines([...p, "defines"], bt.defines),
+          link: list([...p, "link"], bt.link, "a list of libraries: a [build.lib] name, \"from.DEP\" or \"from.DEP.LIB\""),
+        };
+      }
+      return r;
+    };
+    const each = <T>(key: string, keys: string[], f: (p: string[], tt: Record<string, unknown>) => T): Record<string, T> => {
+      const r: Record<string, T> = {};
+      for (const [name, v] of Object.entries(t[key] === undefined ? {} : this.table(["build", key], t[key], true))) {
+        const p = ["build", key, name];
+        this.name(p, name);
+        const tt = this.table(p, v, true);
+        this.keys(p, tt, keys, `[build.${key}.${name}] keys`);
+        r[name] = f(p, tt);
+      }
+      return r;
+    };
+    const obj = each("obj", OBJ_KEYS, (p, ot) => {
+      const sources = list([...p, "sources"], ot.sources, "a list of source files relative to the source dir");
+      if (sources.length === 0) throw this.missing(p, `[build.${p[2]}] needs sources = ["file.c", …]`);
+      return { sources, cflags: list([...p, "cflags"], ot.cflags, "a list of flags"), defines: this.defines([...p, "defines"], ot.defines), install: this.bool([...p, "install"], ot.install), installedHeaders: this.bool([...p, "installed-headers"], ot["installed-headers"]) };
+    });
+    const install = each("install", INSTALL_KEYS, (p, it) => ({
+      from: this.str([...p, "from"], it.from, true, "a directory relative to the source dir"),
+      files: this.strList([...p, "files"], it.files, "a list of files relative to 'from'"),
+      to: this.str([...p, "to"], it.to, true, "a directory relative to the output, e.g. \"include\""),
+    }));
+    const tool = programs("tool");
+    const run = each("run", RUN_KEYS, (p, rt) => {
+      const name = this.str([...p, "tool"], rt.tool, true, "the name of a [build.tool] table");
+      if (!(name in tool)) throw this.type([...p, "tool"], `the name of a [build.tool] table (${Object.keys(tool).join(", ") || "none defined"}), got '${name}'`);
+      return { tool: name, args: list([...p, "args"], rt.args, "a list of arguments"), inputs: list([...p, "inputs"], rt.inputs, "a list of files the tool reads, relative to the source dir"), outputs: this.strList([...p, "outputs"], rt.outputs, "a list of files the tool writes ($out/… or relative to /build/gen)") };
+    });
     const out: BuildDecl = {
       kind: "c",
       src,
@@ -339,8 +391,14 @@ class Checker {
       defines: this.defines(["build", "defines"], t.defines),
       include: list(["build", "include"], t.include, "a list of include directories relative to the source dir"),
       lib,
-      bin,
+      bin: programs("bin"),
+      emptyLibs: list(["build", "empty-libs"], t["empty-libs"], "a list of library names"),
+      obj,
+      install,
+      tool,
+      run,
     };
+    if (t.libdir !== undefined) out.libdir = this.str(["build", "libdir"], t.libdir, true, "a directory relative to the output, e.g. \"lib\"");
     if (t.headers !== undefined) out.headers = this.strList(["build", "headers"], t.headers, "a list of header globs");
     return out;
   }
@@ -377,10 +435,13 @@ function checkDeps(c: Checker, doc: Record<string, unknown>, m: Manifest): void 
     const url = t.url === undefined ? undefined : c.str(["deps", name, "url"], t.url, true, "a git repository URL");
     const path = t.path === undefined ? undefined : c.str(["deps", name, "path"], t.path, true, "a directory relative to this atom");
     const range = t.version === undefined ? undefined : c.str(["deps", name, "version"], t.version, true, "a semver range such as \"^1.2\"");
+    const provides = t.provides === undefined ? undefined : c.str(["deps", name, "provides"], t.provides, true, "the name of a [provide] entry");
+    if (provides !== undefined && !m.provide[provides]?.includes(name)) throw c.type(["deps", name, "provides"], `a [provide] entry that lists '${name}' as a choice, e.g. [provide] ${provides} = ["seed", "${name}"]`, "value");
     if (range !== undefined && semver.validRange(range) === null) throw c.semver(["deps", name, "version"], `'${range}' is not a semver range; write e.g. "^1.2", "~1.2.3", ">=1 <3" or "*"`, "value");
     if ((url === undefined) === (path === undefined)) throw c.missing(["deps", name], `[deps.${name}] needs exactly one of url (a git repository, with version) or path (a directory)`);
     if (url !== undefined && range === undefined) throw c.missing(["deps", name], `[deps.${name}] has a url but no version; add version = "*" or a range such as "^1"`);
-    m.deps[name] = url !== undefined ? { kind: "git", url, ...(range ? { version: range } : {}) } : { kind: "path", path: path as string, ...(range ? { version: range } : {}) };
+    const extra = { ...(range ? { version: range } : {}), ...(provides ? { provides } : {}) };
+    m.deps[name] = url !== undefined ? { kind: "git", url, ...extra } : { kind: "path", path: path as string, ...extra };
   }
 }
 

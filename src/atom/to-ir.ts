@@ -77,7 +77,11 @@ export function atomToIR(g: AtomGraph, variant: Variant, opts: IROptions, memo =
   const b = m.build;
 
   const deps: Record<string, PackageIR> = {};
+  let libc: string | undefined;
   for (const [name, dg] of Object.entries(g.deps)) {
+    // A dependency that provides a choice (the libc built from source) is an input only when chosen.
+    const provides = m.deps[name]?.provides;
+    if (provides !== undefined && variant.provide[provides] !== name) continue;
     const dm = dg.manifest;
     const provide: Record<string, string> = {};
     for (const [k, list] of Object.entries(dm.provide)) provide[k] = variant.provide[k] && list.includes(variant.provide[k]) ? variant.provide[k] : (list[0] as string);
@@ -89,6 +93,7 @@ export function atomToIR(g: AtomGraph, variant: Variant, opts: IROptions, memo =
   const pins = pinConfig(m, platform);
 
   const depPaths = Object.fromEntries(Object.entries(deps).map(([n, ir]) => [n, storePathOf(ir)]));
+  for (const [n, d] of Object.entries(m.deps)) if (d.provides === "libc" && depPaths[n]) libc = depPaths[n];
   const vars: Vars = (n) => {
     if (n === "platform.build") return platform.build;
     if (n === "platform.host") return platform.host;
@@ -113,9 +118,25 @@ export function atomToIR(g: AtomGraph, variant: Variant, opts: IROptions, memo =
     defines: defs(["build", "defines"], b.defines),
     includeDirs: strs(["build", "include"], b.include),
     ...(b.headers ? { headers: strs(["build", "headers"], b.headers) } : {}),
-    deps: Object.values(depPaths),
+    deps: Object.entries(depPaths).filter(([n]) => m.deps[n]?.provides === undefined).map(([, p]) => p),
+    ...(libc ? { sysroot: libc } : {}),
+    ...(b.libdir ? { libdir: b.libdir } : {}),
+    emptyLibraries: b.emptyLibs,
+    objectSets: Object.entries(b.obj).map(([name, o]) => ({
+      name,
+      sources: strs(["build", "obj", name, "sources"], o.sources),
+      cflags: strs(["build", "obj", name, "cflags"], o.cflags),
+      defines: defs(["build", "obj", name, "defines"], o.defines),
+      install: o.install,
+      installedHeaders: o.installedHeaders,
+    })),
+    installs: Object.entries(b.install).map(([name, i]) => ({ name, from: str(["build", "install", name, "from"], i.from), files: strs(["build", "install", name, "files"], i.files), to: i.to })),
+    tools: Object.entries(b.tool).map(([name, e]) => ({ name, sources: strs(["build", "tool", name, "sources"], e.sources), cflags: strs(["build", "tool", name, "cflags"], e.cflags), defines: defs(["build", "tool", name, "defines"], e.defines), ldflags: strs(["build", "tool", name, "ldflags"], e.ldflags) })),
+    runs: Object.entries(b.run).map(([name, r]) => ({ name, tool: r.tool, args: strs(["build", "run", name, "args"], r.args), inputs: strs(["build", "run", name, "inputs"], r.inputs), outputs: strs(["build", "run", name, "outputs"], r.outputs) })),
     libraries: Object.entries(b.lib).map(([name, l]) => ({
       name,
+      objects: l.objs,
+      installedHeaders: l.installedHeaders,
       sources: strs(["build", "lib", name, "sources"], l.sources),
       cflags: strs(["build", "lib", name, "cflags"], l.cflags),
       defines: defs(["build", "lib", name, "defines"], l.defines),

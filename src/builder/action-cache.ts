@@ -79,9 +79,30 @@ export function declaredInputs(raw: readonly string[], stepId: string, sandbox: 
     if (!inOut && !/[*?[]/.test(g) && !at.dir.reader().stat(rel)) {
       throw new EkaError("E_MISSING_INPUT", `package ${sandbox.name}: step '${stepId}' needs ${g}, which no source of the package holds and no earlier step made`, { package: sandbox.name, guest: g });
     }
-    return [g, digestMatches(at.dir.reader(), rel, inOut ? matched.out : matched.build)];
+    // A source tree's headers are the same for each of its compile steps: digested once, until
+    // a step writes below the pattern's directory (forgetDigests).
+    const memo = sandbox.digests.get(g);
+    const hit = memo ?? { digest: "", matched: [] };
+    if (!memo) {
+      hit.digest = digestMatches(at.dir.reader(), rel, hit.matched);
+      sandbox.digests.set(g, hit);
+    }
+    (inOut ? matched.out : matched.build).push(...hit.matched);
+    return [g, hit.digest];
   });
   return { inputs, matched };
+}
+
+/**
+ * Drops the remembered digests a step writing `outputs` may have changed: every pattern whose
+ * directory holds one of them or lies below one (all, when the step declared no outputs).
+ */
+export function forgetDigests(sandbox: PackageSandbox, outputs: readonly string[]): void {
+  if (outputs.length === 0) return sandbox.digests.clear();
+  for (const g of sandbox.digests.keys()) {
+    const base = g.replace(/\/[^/]*[*?[].*$/, "");
+    if (outputs.some((o) => o === base || o.startsWith(base + "/") || base.startsWith(o + "/"))) sandbox.digests.delete(g);
+  }
 }
 
 /**

@@ -38,6 +38,11 @@ export interface PackageSandbox {
   /** Replaces `$out` by the package's store path. */
   sub(s: string): string;
   /**
+   * Digests of declared inputs already computed in this build (`declaredInputs`), by guest
+   * pattern; a step's outputs drop the entries they may change (`forgetDigests`).
+   */
+  readonly digests: Map<string, { digest: string; matched: string[] }>;
+  /**
    * The mounts of one command: the fixed ones and a fresh /tmp, removed by `release`. With
    * `views`, /build and $out show only those paths (a step's declared inputs and outputs).
    */
@@ -86,6 +91,7 @@ export function assembleSandbox(ir: PackageIR, outPath: string, closure: readonl
     return p ? { store: p } : null;
   };
   return {
+    digests: new Map(),
     name: ir.name,
     outPath,
     inputs,

@@ -8,7 +8,7 @@ import type { Store } from "../store/store.ts";
 import { runStepCommand, type ToolResult, type ToolRunner } from "../toolchains/hooks.ts";
 import { concatBytes } from "../util/bytes.ts";
 import type { ViewSpec } from "../runtime/filtered.ts";
-import { actionKey, declaredInputs, restoreOutputs, saveOutputs, type MatchedPaths } from "./action-cache.ts";
+import { actionKey, declaredInputs, forgetDigests, restoreOutputs, saveOutputs, type MatchedPaths } from "./action-cache.ts";
 import type { ExecRequest, ExecResult, Executor } from "./executor.ts";
 import type { Locate, PackageSandbox, WorkViews } from "./package-sandbox.ts";
 import { copyInto } from "./sandbox.ts";
@@ -71,6 +71,8 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
   // A step that declares no outputs can't be restored from the cache, so it always runs.
   const cacheable = !ctx.fresh && outputs.length > 0;
   const hit = cacheable ? ctx.state.getAction(key) : null;
+  // Whatever happens next may write the outputs: digests that cover them are computed afresh.
+  forgetDigests(sb, outputs);
   const cached = hit !== null && restoreOutputs(ctx.store, hit, outputs, sb.locate, paths);
   if (cached) {
     announce();
@@ -111,6 +113,7 @@ async function runStep(step: Step, sb: PackageSandbox, ctx: StepsContext, log: s
     counts.run++;
     if (cacheable) ctx.state.putAction(key, saveOutputs(ctx.store, step.id, outputs, sb.locate, text, paths));
   }
+  forgetDigests(sb, outputs);
   counts.done++;
   ctx.onProgress?.({ type: "step-done", storePath: sb.outPath, stepId: step.id, cached, ms: Date.now() - t0, stepsDone: counts.done, stepsTotal: counts.total });
 }

@@ -107,7 +107,7 @@ describe("atom.toml tables", () => {
 
   it("reads [build] for the C builder", () => {
     expect(m.build?.src).toBe("local");
-    expect(m.build?.lib.demo).toEqual({ sources: ["demo.c"], headers: ["demo.h"], cflags: [], defines: {} });
+    expect(m.build?.lib.demo).toEqual({ sources: ["demo.c"], headers: ["demo.h"], cflags: [], defines: {}, objs: [], installedHeaders: false });
     expect(m.build?.bin["demo-cli"]?.link).toEqual(["demo", "from.greet"]);
   });
 
