@@ -156,7 +156,16 @@ function render(work: string, make: (v: string) => string[]): string {
     const files = t.files.filter((f) => winner.get(t.to ? `${t.to}/${f}` : f) === t.name);
     L.push(`[build.install.${t.name}]`, `from = ${q(t.from)}`, `to = ${q(t.to ? `include/${t.to}` : "include")}`, `files = ${list(files)}`, "");
   }
-  L.push("# Makefile 'startup_files': crt1*.o, installed as they are.");
+  L.push(
+    "# Upstream's expected lists (defined and undefined symbols, the all-headers file, predefined",
+    "# macros), installed beside the sysroot: what `eka bootstrap` checks the build against.",
+    "[build.install.expected]",
+    'from = "expected/wasm32-wasi"',
+    'to = "share/wasm32-wasip1/expected"',
+    `files = ${list(filesUnder(work, "expected/wasm32-wasi"))}`,
+    "",
+    "# Makefile 'startup_files': crt1*.o, installed as they are.",
+  );
   obj("crt", make("LIBC_BOTTOM_HALF_CRT_SOURCES"), bottomFlags, ["install = true"]);
   L.push("# Makefile LIBC_OBJS: dlmalloc, the bottom half (cloudlibc and WASI's own) and the top half (musl).");
   obj("dlmalloc", make("DLMALLOC_SOURCES"), [inc(m("DLMALLOC_INC"))]);

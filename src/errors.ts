@@ -105,6 +105,8 @@ export const ERROR_CODES = [
   "E_TTY",
   "E_NO_LOG",
   "E_CHECK_DIFFERS",
+  "E_CHAIN",
+  "E_BOOTSTRAP_CHECK",
   "E_NO_SCRIPT",
   "E_SHEBANG",
   "E_CWD",

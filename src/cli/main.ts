@@ -24,6 +24,7 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   ld: () => import("./commands/ld.ts"),
   wasi: () => import("./commands/wasi.ts"),
   daemon: () => import("./commands/daemon.ts"),
+  bootstrap: () => import("./commands/bootstrap.ts"),
 };
 
 export async function main(argv: string[]): Promise<number> {

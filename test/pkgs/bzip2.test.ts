@@ -5,7 +5,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { codecSuite, realInput } from "./codec.ts";
-import { runPkg, scratch } from "./helpers.ts";
+import { scratch , withLibc } from "./helpers.ts";
 
 codecSuite({
   pkg: "bzip2",
@@ -15,7 +15,8 @@ codecSuite({
   decompress: (name) => ["-d", "-k", `${name}.bz2`],
   native: "bzip2",
   magic: [...Buffer.from("BZh9")],
-}, () => {
+}, (libc) => {
+  const { run: runPkg } = withLibc(libc);
   it("bzip2recover writes each block of a .bz2 file as a .bz2 file of its own", () => {
     const dir = scratch("bzip2recover");
     const data = realInput();

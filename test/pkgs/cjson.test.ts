@@ -4,9 +4,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPkg, runPkg, scratch } from "./helpers.js";
+import { scratch , LIBCS, withLibc } from "./helpers.ts";
 
-describe("pkgs/cjson", () => {
+describe.each(LIBCS)("pkgs/cjson (libc %s)", (libc) => {
+  const { build: buildPkg, run: runPkg } = withLibc(libc);
   // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
   beforeAll(async () => {
     await buildPkg("cjson");

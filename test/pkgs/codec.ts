@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, copyFileSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPkg, ROOT, runPkg, scratch } from "./helpers.ts";
+import { LIBCS, type Libc, ROOT, scratch, withLibc } from "./helpers.ts";
 
 export interface Codec {
   /** pkgs/NAME */
@@ -41,9 +41,13 @@ export function realInput(): Buffer {
   return Buffer.concat([text, bin]);
 }
 
-/** The shared checks of `c`, then `more` (the package's own tests) in the same describe, after its build. */
-export function codecSuite(c: Codec, more?: () => void): void {
-  describe(`pkgs/${c.pkg}: ${c.program}`, () => {
+/**
+ * The shared checks of `c`, then `more` (the package's own tests) in the same describe, after its
+ * build; once per libc of `libcs` (default both).
+ */
+export function codecSuite(c: Codec, more?: (libc: Libc) => void, libcs: readonly Libc[] = LIBCS): void {
+  describe.each(libcs)(`pkgs/${c.pkg}: ${c.program} (libc %s)`, (libc) => {
+    const { build: buildPkg, run: runPkg } = withLibc(libc);
     const data = realInput();
     const run = (dir: string, args: string[]) => {
       const r = runPkg(c.pkg, c.program, args, { cwd: dir });
@@ -96,6 +100,6 @@ export function codecSuite(c: Codec, more?: () => void): void {
       expect(r.out).toMatch(/\S/);
     });
 
-    more?.();
+    more?.(libc);
   });
 }

@@ -4,11 +4,12 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPkg, runPkg, scratch } from "./helpers.js";
+import { scratch , LIBCS, withLibc } from "./helpers.ts";
 
 const DOC = '<?xml version="1.0" encoding="UTF-8"?>\n<doc xmlns:a="urn:a">\n  <a:p id="1">café &amp; tea</a:p>\n  <q/>\n</doc>\n';
 
-describe("pkgs/expat", () => {
+describe.each(LIBCS)("pkgs/expat (libc %s)", (libc) => {
+  const { build: buildPkg, run: runPkg } = withLibc(libc);
   // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
   beforeAll(async () => {
     await buildPkg("expat");

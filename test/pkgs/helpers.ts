@@ -58,9 +58,21 @@ export function ekaAsync(args: string[], opts: { cwd?: string; env?: Record<stri
   });
 }
 
+/**
+ * The C libraries a package builds against (`--libc`): the seed's prebuilt wasi-libc and the one
+ * eka's bootstrap builds from source (stage 1). Packages whose tests pass with both run them twice.
+ */
+export const LIBCS = ["seed", "wasi-libc"] as const;
+export type Libc = (typeof LIBCS)[number];
+
+/** buildPkg and runPkg against `libc`. */
+export function withLibc(libc: Libc): { build: (name: string) => Promise<string>; run: typeof runPkg } {
+  return { build: (name) => buildPkg(name, libc), run: (name, program, args, opts = {}) => runPkg(name, program, args, { ...opts, libc }) };
+}
+
 /** Builds pkgs/NAME (and what it depends on) into the shared store; its store path. */
-export async function buildPkg(name: string): Promise<string> {
-  const r = await ekaAsync(["build", join(PKGS, name), "--json", "--no-progress"]);
+export async function buildPkg(name: string, libc: Libc = "seed"): Promise<string> {
+  const r = await ekaAsync(["build", join(PKGS, name), `--libc=${libc}`, "--json", "--no-progress"]);
   if (r.status !== 0) throw new Error(`eka build pkgs/${name} failed (exit ${r.status}):\n${r.stderr}`);
   const out = JSON.parse(r.stdout) as { results: { storePath: string }[] };
   return out.results[0]?.storePath as string;
@@ -70,8 +82,9 @@ export async function buildPkg(name: string): Promise<string> {
  * Runs PROGRAM of pkgs/NAME under eka's WASI host (`eka run`), in `cwd` (visible read-write to
  * the program at its own path), building the package first if the store lacks it.
  */
-export function runPkg(name: string, program: string, args: string[], opts: { cwd?: string; input?: string | Uint8Array } = {}): EkaRun {
-  return eka(["run", join(PKGS, name), "-p", program, "--", ...args], opts);
+export function runPkg(name: string, program: string, args: string[], opts: { cwd?: string; input?: string | Uint8Array; libc?: Libc } = {}): EkaRun {
+  const { libc = "seed", ...rest } = opts;
+  return eka(["run", join(PKGS, name), `--libc=${libc}`, "-p", program, "--", ...args], rest);
 }
 
 /** A fresh scratch directory for one test's files. */

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPkg, mirror, runPkg, scratch } from "./helpers.js";
+import { mirror, scratch , LIBCS, withLibc } from "./helpers.ts";
 
 const TARBALL = "c739578bf6b764aa0752db9a2fdadcfe921c78f1228c7ec0bb47fa804c55d17b";
 
@@ -20,7 +20,8 @@ function suites(): string {
 const cases = (dir: string, ...names: string[]): string[] =>
   names.flatMap((s) => readdirSync(join(dir, s), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${s}/${e.name}`));
 
-describe("pkgs/jansson", () => {
+describe.each(LIBCS)("pkgs/jansson (libc %s)", (libc) => {
+  const { build: buildPkg, run: runPkg } = withLibc(libc);
   // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
   beforeAll(async () => {
     await buildPkg("jansson");

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { codecSuite, realInput } from "./codec.ts";
-import { runPkg, scratch } from "./helpers.ts";
+import { scratch , withLibc } from "./helpers.ts";
 
 const GZIP = "libdeflate-gzip";
 
@@ -17,7 +17,8 @@ codecSuite({
   decompress: (name) => ["-d", "-k", `${name}.gz`],
   native: "gzip",
   magic: [0x1f, 0x8b, 0x08],
-}, () => {
+}, (libc) => {
+  const { run: runPkg } = withLibc(libc);
   it("-12 compresses smaller than -1, and the native gzip -t accepts both", () => {
     const dir = scratch("libdeflate-levels");
     writeFileSync(join(dir, "real"), realInput());

@@ -6,7 +6,7 @@ import { createPublicKey, randomBytes, verify } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PKGS, ROOT, buildPkg, mirror, runPkg, scratch } from "./helpers.ts";
+import { PKGS, ROOT, mirror, scratch , LIBCS, withLibc } from "./helpers.ts";
 
 const TARBALL = "d59323c6b712a1519a5daf710b68f5e7fde57040845ffec53850911f10a5d4f4";
 const fromTarball = (file: string): string => execFileSync("tar", ["-xzOf", join(mirror(), "sha256", TARBALL), `libsodium-1.0.18/${file}`], { encoding: "utf8" });
@@ -14,13 +14,13 @@ const fromTarball = (file: string): string => execFileSync("tar", ["-xzOf", join
 /** BUF with the bits of MASK flipped in byte I. */
 const flip = (buf: Buffer, i: number, mask: number): Buffer => (buf.writeUInt8(buf.readUInt8(i) ^ mask, i), buf);
 
-const rt = (args: string[], cwd: string) => runPkg("libsodium", "sodiumrt", args, { cwd });
-
 /** An Ed25519 public key as Node takes it: the raw 32 bytes behind the fixed SPKI prefix. */
 const ed25519Key = (hex: string) =>
   createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(hex, "hex")]), format: "der", type: "spki" });
 
-describe("libsodium", () => {
+describe.each(LIBCS)("libsodium (libc %s)", (libc) => {
+  const { build: buildPkg, run: runPkg } = withLibc(libc);
+  const rt = (args: string[], cwd: string) => runPkg("libsodium", "sodiumrt", args, { cwd });
   beforeAll(async () => {
     await buildPkg("libsodium");
   }, 900_000);

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPkg, runPkg, scratch } from "./helpers.js";
+import { scratch , LIBCS, withLibc } from "./helpers.ts";
 
 const DOC = 'name: café\nlist:\n  - 1\n  - &a two\n  - *a\nmap: {k: v, "q": [x, y]}\n';
 const EVENTS = [
@@ -13,7 +13,8 @@ const EVENTS = [
   "+SEQ", "=VAL :x", "=VAL :y", "-SEQ", "-MAP", "-MAP", "-DOC", "-STR",
 ].join("\n") + "\n";
 
-describe("pkgs/libyaml", () => {
+describe.each(LIBCS)("pkgs/libyaml (libc %s)", (libc) => {
+  const { build: buildPkg, run: runPkg } = withLibc(libc);
   // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
   beforeAll(async () => {
     await buildPkg("libyaml");

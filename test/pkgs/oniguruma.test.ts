@@ -1,9 +1,10 @@
 // Oniguruma under eka: upstream's own `make check` programs, each compiling and matching
 // hundreds of patterns (UTF-8 text, Unicode properties and case folding, syntaxes, backward search).
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPkg, runPkg, scratch } from "./helpers.ts";
+import { scratch , LIBCS, withLibc } from "./helpers.ts";
 
-describe("oniguruma", () => {
+describe.each(LIBCS)("oniguruma (libc %s)", (libc) => {
+  const { build: buildPkg, run: runPkg } = withLibc(libc);
   beforeAll(async () => {
     await buildPkg("oniguruma");
   }, 900_000);

@@ -5,12 +5,13 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPkg, mirror, runPkg, scratch } from "./helpers.js";
+import { mirror, scratch , LIBCS, withLibc } from "./helpers.ts";
 
 const TARBALL = "c33b418e3b936ee3153de2c61cc638e7e4fe3156022a5c77d0711bcbb9d64f1f";
 const TEXT = "Grüße aus Köln\nplain ascii line\nΑθήνα και Σπάρτη\n日本語のテキスト\nstraße STRASSE\n";
 
-describe("pkgs/pcre2", () => {
+describe.each(LIBCS)("pkgs/pcre2 (libc %s)", (libc) => {
+  const { build: buildPkg, run: runPkg } = withLibc(libc);
   // await: buildPkg may become asynchronous (a long synchronous build starves vitest\'s RPC).
   beforeAll(async () => {
     await buildPkg("pcre2");

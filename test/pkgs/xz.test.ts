@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { codecSuite, realInput } from "./codec.ts";
-import { ROOT, runPkg, scratch } from "./helpers.ts";
+import { ROOT, scratch , withLibc } from "./helpers.ts";
 
 const PKG = "xz";
 
@@ -18,7 +18,8 @@ codecSuite({
   decompress: (name) => ["-d", "-k", `${name}.xz`],
   native: "xz",
   magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
-}, () => {
+}, (libc) => {
+  const { run: runPkg } = withLibc(libc);
   it("xz --format=lzma with -9e and an x86 filter chain: the native xz decodes each", () => {
     const dir = scratch("xz-formats");
     const data = realInput();

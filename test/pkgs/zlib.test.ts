@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPkg, runPkg, scratch } from "./helpers.ts";
+import { scratch , LIBCS, withLibc } from "./helpers.ts";
 
 /** Some text and some incompressible bytes, so both of deflate's block kinds are exercised. */
 function sample(): Buffer {
@@ -14,7 +14,8 @@ function sample(): Buffer {
   return Buffer.concat([Buffer.from(text), noise]);
 }
 
-describe("zlib", () => {
+describe.each(LIBCS)("zlib (libc %s)", (libc) => {
+  const { build: buildPkg, run: runPkg } = withLibc(libc);
   beforeAll(async () => {
     await buildPkg("zlib");
   }, 900_000);

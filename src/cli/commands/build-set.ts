@@ -114,9 +114,9 @@ function table(rows: Row[], totalMs: number): string {
   return line(head) + cells.map(line).join("") + `${rows.length} packages: ${summary} in ${seconds(totalMs)}\n`;
 }
 
-const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
+export const seconds = (ms: number): string => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`);
 
-function size(n: number): string {
+export function size(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ["KiB", "MiB", "GiB"];
   let v = n / 1024;
