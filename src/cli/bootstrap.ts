@@ -8,6 +8,7 @@ import { readSeed, seedFiles, seedVersion, ensureSeed } from "../bootstrap/seed.
 import { seedStorePath, verifySeed, SEED_PINS } from "../bootstrap/seed.ts";
 import { CHAIN_FILE, parseChain, type ChainSpec } from "../bootstrap/chain.ts";
 import { EkaError } from "../errors.ts";
+import { storePathOf } from "../ir/pid.ts";
 import type { ProgressEvent } from "../builder/types.ts";
 import { parseStorePath } from "../store/store-path.ts";
 import type { NodeStore } from "../store/open.node.ts";
@@ -139,7 +140,7 @@ async function stage2(opts: ChainOptions, chain: ChainSpec, base: string, libc: 
       return row;
     }
     // The stage-1 libc must be among the package's inputs: that is what makes it stage 2.
-    const against = JSON.stringify(p.roots[0]?.inputs ?? {}).includes(libc.storePath);
+    const against = Object.values(p.roots[0]?.inputs ?? {}).some((input) => (typeof input === "string" ? input : storePathOf(input)) === libc.storePath);
     return { ...row, pid: o.result.pid, storePath: o.result.storePath, cid: o.result.cid, size: o.result.narSize, ok: against, checked: against ? `built against stage 1 (${basename(libc.storePath)})` : `FAILED: its inputs do not include stage 1 (${libc.storePath})` };
   });
 }
