@@ -14,6 +14,7 @@ import { existsInTree, hostJoin, hostRules, isInside, treeNames, treePathOf } fr
 import { hostContentHash, hostTree } from "../../src/store/host-tree.node.ts";
 import { bytesHash } from "../../src/store/hash.ts";
 import { initBlake3 } from "../../src/util/blake3.ts";
+import { withGitCheckout } from "../../src/util/git.node.ts";
 
 const REPO = join(__dirname, "../..");
 const EKA = join(REPO, "bin/eka.js");
@@ -155,6 +156,31 @@ describe("host trees under other systems' rules", () => {
     const file = join(tmp, "plain-crlf.txt");
     writeFileSync(file, "a\r\nb\r\n");
     expect(hostContentHash(file, "blake3")).toBe(`blake3:${bytesHash(readFileSync(file), "blake3")}`);
+  });
+});
+
+describe("fetched git sources", () => {
+  it("keep the commit's line endings when this machine's git config would write CRLF", async () => {
+    const repo = join(tmp, "fetched");
+    mkdirSync(repo);
+    writeFileSync(join(repo, "a.c"), "int a;\nint b;\n");
+    git(["init", "-q", "."], repo);
+    git(["add", "-A"], repo);
+    git(["commit", "-qm", "a"], repo);
+    const rev = git(["rev-parse", "HEAD"], repo).trim();
+    const global = join(tmp, "gitconfig-autocrlf");
+    writeFileSync(global, "[core]\n\tautocrlf = true\n");
+    const saved = process.env.GIT_CONFIG_GLOBAL;
+    process.env.GIT_CONFIG_GLOBAL = global;
+    try {
+      // What a plain clone on such a machine (Git for Windows' default) writes:
+      execFileSync("git", ["clone", "-q", repo, join(tmp, "fetched-clone")], { stdio: "ignore" });
+      expect(readFileSync(join(tmp, "fetched-clone/a.c"), "utf8")).toBe("int a;\r\nint b;\r\n");
+      expect(await withGitCheckout(`file://${repo}`, rev, (dir) => readFileSync(join(dir, "a.c"), "utf8"))).toBe("int a;\nint b;\n");
+    } finally {
+      if (saved === undefined) delete process.env.GIT_CONFIG_GLOBAL;
+      else process.env.GIT_CONFIG_GLOBAL = saved;
+    }
   });
 });
 
