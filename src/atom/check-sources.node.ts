@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import type { EkaError } from "../errors.ts";
+import { existsInTree, hostRules } from "../store/host-rules.node.ts";
 import { manifestError } from "./errors.ts";
 import type { Manifest } from "./manifest.ts";
 
@@ -27,8 +28,9 @@ export function checkBuildSources(dir: string, m: Manifest): void {
   for (const [kind, name, key, files] of sourceLists(m)) {
     files.forEach((file, i) => {
       if (key === "headers" && /[*?[]/.test(file)) return;
-      const host = hostFileOf(dir, m, file);
-      if (host === undefined || existsSync(host)) return;
+      const at = hostFileOf(dir, m, file);
+      if (at === undefined || exists(at)) return;
+      const host = at.host;
       throw manifestError(
         "E_SOURCE",
         { file: m.file, positions: m.positions, path: ["build", kind, name, key, String(i)] },
@@ -78,13 +80,25 @@ function guestOf(m: Manifest, file: string): string | undefined {
   return named.startsWith("/") ? named : `/build/${b.src}/${named}`;
 }
 
-/** The host file a `sources` entry names, when it lies in a path source; else undefined. */
-function hostFileOf(dir: string, m: Manifest, file: string): string | undefined {
+/**
+ * Whether the file is in its source as a build reads it: by the exact name under every system's
+ * rules (a file system that ignores case would find `Foo.c` for `foo.c`; Linux, and the tree, do not).
+ */
+function exists(at: { host: string; root: string; rel: string }): boolean {
+  return at.rel.split("/").includes("..") ? existsSync(at.host) : existsInTree(at.root, at.rel, hostRules());
+}
+
+/**
+ * The host file a `sources` entry names, when it lies in a path source (with the source's
+ * directory and the file's tree path in it); else undefined.
+ */
+function hostFileOf(dir: string, m: Manifest, file: string): { host: string; root: string; rel: string } | undefined {
   const guest = guestOf(m, file);
   if (guest === undefined) return undefined;
   const m2 = /^\/build\/([^/]+)\/(.+)$/.exec(guest);
   if (!m2) return undefined;
   const src = m.srcs[m2[1] as string];
   if (src?.kind !== "path") return undefined;
-  return resolvePath(dir, src.path as string, m2[2] as string);
+  const root = resolvePath(dir, src.path as string);
+  return { host: resolvePath(root, m2[2] as string), root, rel: m2[2] as string };
 }

@@ -7,6 +7,7 @@
  */
 import { lstatSync, readdirSync, readFileSync, statSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
+import { hostRules } from "../store/host-rules.node.ts";
 import { checkUtf8Names } from "../store/host-tree.node.ts";
 import { blake3, toHex } from "../util/blake3.ts";
 
@@ -65,7 +66,8 @@ export function scanPath(abs: string): Scan {
     };
     walk("");
   }
-  let text = "";
+  // The path rules decide how the same files hash (names, line endings, what is refused).
+  let text = `rules ${hostRules()}\0`;
   let newestNs = 0n;
   for (const { rel, type, st } of entries) {
     text += `${type} ${st.size} ${st.mode} ${st.mtimeNs} ${st.ctimeNs} ${st.ino} ${st.dev} ${rel}\0`;

@@ -6,11 +6,12 @@
  * once into the cache directory, keyed by commit.
  */
 import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve as resolvePath } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve as resolvePath } from "node:path";
 import semver from "semver";
 import { EkaError } from "../errors.ts";
 import { fetchFailureReason } from "../util/io-errors.ts";
 import { contentHash } from "../store/hash.ts";
+import { isInside } from "../store/host-rules.node.ts";
 import { hostContentHash } from "../store/host-tree.node.ts";
 import { initBlake3 } from "../util/blake3.ts";
 import { atomicWrite, cacheDir } from "../util/host.node.ts";
@@ -54,7 +55,7 @@ export interface LoadOptions {
 /** The directory holding atom.toml: `ref` may name the directory or the file itself. */
 export function atomDirOf(ref: string, cwd = process.cwd()): string {
   const abs = resolvePath(cwd, ref);
-  const dir = abs.endsWith(`/${MANIFEST_FILE}`) ? abs.slice(0, -MANIFEST_FILE.length - 1) : abs;
+  const dir = basename(abs) === MANIFEST_FILE ? dirname(abs) : abs;
   if (!existsSync(join(dir, MANIFEST_FILE))) {
     throw new EkaError("E_NO_ATOM", `no ${MANIFEST_FILE} in ${dir}; pass the directory of an atom (e.g. ./examples/hello), or create one with 'eka init'`);
   }
@@ -123,7 +124,7 @@ export async function staleReasons(dir: string): Promise<string[]> {
 function isFetched(realDir: string, opts: LoadOptions): boolean {
   const atoms = join(opts.cacheDir ?? cacheDir(), "atoms");
   const real = existsSync(atoms) ? realpathSync(atoms) : atoms;
-  return realDir.startsWith(real + "/");
+  return realDir !== real && isInside(realDir, real);
 }
 
 function openHashCache(opts: LoadOptions): HashCache {

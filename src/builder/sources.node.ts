@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { EkaError } from "../errors.ts";
-import { hostPath, hostRealPath, hostTree, writeHostTree } from "../store/host-tree.node.ts";
+import { hostPath, hostRealPath, hostTree, sourceTree, writeHostTree } from "../store/host-tree.node.ts";
 import { MemoryTree } from "../store/memory-tree.ts";
 import { withGitCheckout } from "../util/git.node.ts";
 import { cacheDir } from "../util/host.node.ts";
@@ -33,7 +33,7 @@ export function nodeSourceHost(baseDir = process.cwd(), mirrors: readonly string
       if (real === null) throw missing(abs);
       if (!withHostIo({}, () => statSync(real).isDirectory())) return false;
       if (to.includes("/")) dst.mkdirp(to.slice(0, to.lastIndexOf("/")));
-      withHostIo({}, () => writeHostTree(hostTree(real), "", dst.abs(to)));
+      withHostIo({}, () => writeHostTree(sourceTree(real), "", dst.abs(to)));
       return true;
     },
     gitCheckout: (url, rev) => withGitCheckout(url, rev, (dir) => MemoryTree.copyOf(hostTree(dir))),

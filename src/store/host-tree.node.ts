@@ -1,6 +1,7 @@
 /**
  * Host directories as trees: the one synchronous reader of a host directory (lstat semantics:
- * symlinks are not followed) and the one writer of a tree into one.
+ * symlinks are not followed) and the one writer of a tree into one. Path sources are read through
+ * sourceTree/hostPath/hostContentHash, which apply the host's path rules and git's line endings.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -8,6 +9,8 @@ import { EkaError } from "../errors.ts";
 import { isNotFound } from "../util/host.node.ts";
 import { hostIoError, withHostIo } from "../util/io-errors.ts";
 import { chunksHash, type HashAlgo, narHash } from "./hash.ts";
+import { lfPlanOfFile, lfPlanOfTree, toLf, toLfBytes, type LfPlan } from "./git-eol.node.ts";
+import { checkSymlink, hostJoin, hostRules, treeNames, type HostRules } from "./host-rules.node.ts";
 import type { TreeReader, TreeStat } from "./types.ts";
 
 /**
@@ -21,15 +24,45 @@ export const MAX_FILE_BYTES = 1 << 30;
 /** The size of one chunk of readChunks: large enough that the per-call cost of a hash is noise. */
 const CHUNK_BYTES = 4 << 20;
 
+/** How a host directory is read; the default reads it as it is, which the store's own trees want. */
+export interface HostTreeOptions {
+  /** Another system's path rules (host-rules.node.ts): names normalised and checked, symlinks refused. */
+  rules?: HostRules;
+  /** Read the text files of a git work tree as git stores them (git-eol.node.ts: CRLF → LF). */
+  gitEol?: boolean;
+}
+
 /**
  * A TreeReader over `dir`. A file that is neither a regular file, a directory nor a symlink
  * (a socket, a fifo) is E_UNSUPPORTED_FILE when reached, as Nix refuses it too. What the host
  * refuses (EACCES, ENAMETOOLONG, …) is the coded error of util/io-errors.ts; a name that is not
  * valid UTF-8 is E_BAD_FILE_NAME, since directories hold UTF-8 names and Node would mangle it.
+ * With `opts`, the names a tree shows may differ from those on disk (NFC under darwin rules), and
+ * a file's size and bytes from the disk's (a CRLF file git stores with LF).
  */
-export function hostTree(dir: string): TreeReader {
-  const abs = (p: string) => (p === "" ? dir : path.join(dir, p));
-  return {
+export function hostTree(dir: string, opts: HostTreeOptions = {}): TreeReader {
+  const rules = opts.rules ?? "posix";
+  // Tree path → path on disk, for the entries whose names the rules changed (and those below them).
+  const onDisk = new Map<string, string>();
+  const diskPath = (p: string): string => {
+    const known = onDisk.get(p);
+    if (known !== undefined || rules !== "darwin" || !/[^\x00-\x7f]/.test(p)) return known ?? p;
+    // A path asked for before its directory was listed: listing it maps its names.
+    try {
+      tree.readdir(p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "");
+    } catch {
+      return p;
+    }
+    return onDisk.get(p) ?? p;
+  };
+  const abs = (p: string) => hostJoin(dir, diskPath(p));
+  let plan: LfPlan | undefined;
+  const lfSize = (p: string) => {
+    if (!opts.gitEol) return undefined;
+    plan ??= withHostIo({}, () => lfPlanOfTree(dir));
+    return plan.get(diskPath(p));
+  };
+  const tree: TreeReader = {
     stat(p): TreeStat | null {
       let st: fs.Stats;
       try {
@@ -39,25 +72,53 @@ export function hostTree(dir: string): TreeReader {
         throw hostIoError(e) ?? e;
       }
       if (st.isDirectory()) return { kind: "directory", size: 0, executable: false };
-      if (st.isSymbolicLink()) return { kind: "symlink", size: st.size, executable: false };
-      if (st.isFile()) return { kind: "file", size: st.size, executable: (st.mode & 0o100) !== 0 };
+      if (st.isSymbolicLink()) {
+        if (rules !== "posix") checkSymlink(abs(p), withHostIo({}, () => fs.readlinkSync(abs(p))), rules);
+        return { kind: "symlink", size: st.size, executable: false };
+      }
+      if (st.isFile()) return { kind: "file", size: lfSize(p) ?? st.size, executable: (st.mode & 0o100) !== 0 };
       throw new EkaError("E_UNSUPPORTED_FILE", `${abs(p)} is neither a file, a directory nor a symlink; the store can't hold it`);
     },
-    readdir: (p) => withHostIo({}, () => checkedNames(abs(p))),
-    readFile: (p) => withHostIo({}, () => readWhole(abs(p))),
-    readChunks: (p) => fileChunks(abs(p)),
+    readdir(p) {
+      const names = withHostIo({}, () => checkedNames(abs(p)));
+      if (rules === "posix") return names;
+      const shown = treeNames(abs(p), names, rules);
+      const dp = diskPath(p);
+      shown.forEach((name, i) => {
+        const shownPath = p === "" ? name : `${p}/${name}`;
+        const disk = dp === "" ? (names[i] as string) : `${dp}/${names[i] as string}`;
+        if (shownPath !== disk) onDisk.set(shownPath, disk);
+      });
+      return shown;
+    },
+    readFile(p) {
+      const data = withHostIo({}, () => readWhole(abs(p)));
+      return lfSize(p) === undefined ? data : toLfBytes(data);
+    },
+    readChunks: (p) => (lfSize(p) === undefined ? fileChunks(abs(p)) : toLf(fileChunks(abs(p)))),
     readlink: (p) => withHostIo({}, () => fs.readlinkSync(abs(p))),
   };
+  return tree;
 }
 
 /**
- * What a host path holds, read as a source is: a file's bytes, or a directory's tree. The path
- * itself may be a symlink (it is followed); nothing below it is. Null if it does not exist.
+ * A path source's directory as every build reads it: this system's path rules (or EKA_HOST_RULES's),
+ * and text files of a git work tree as git stores them, so the tree is the same on every system.
+ */
+export function sourceTree(dir: string): TreeReader {
+  return hostTree(dir, { rules: hostRules(), gitEol: true });
+}
+
+/**
+ * What a host path holds, read as a source is (sourceTree): a file's bytes, or a directory's tree.
+ * The path itself may be a symlink (it is followed); nothing below it is. Null if it does not exist.
  */
 export function hostPath(abs: string): Uint8Array | TreeReader | null {
   const real = hostRealPath(abs);
   if (real === null) return null;
-  return withHostIo({}, () => (fs.statSync(real).isFile() ? readWhole(real) : hostTree(real)));
+  if (!withHostIo({}, () => fs.statSync(real).isFile())) return sourceTree(real);
+  const data = withHostIo({}, () => readWhole(real));
+  return withHostIo({}, () => lfPlanOfFile(real)).has("") ? toLfBytes(data) : data;
 }
 
 /**
@@ -67,8 +128,9 @@ export function hostPath(abs: string): Uint8Array | TreeReader | null {
 export function hostContentHash(abs: string, algo: HashAlgo): string | null {
   const real = hostRealPath(abs);
   if (real === null) return null;
-  const isFile = withHostIo({}, () => fs.statSync(real).isFile());
-  return `${algo}:${isFile ? chunksHash(fileChunks(real), algo) : narHash(hostTree(real), algo)}`;
+  if (!withHostIo({}, () => fs.statSync(real).isFile())) return `${algo}:${narHash(sourceTree(real), algo)}`;
+  const lf = withHostIo({}, () => lfPlanOfFile(real)).has("");
+  return `${algo}:${chunksHash(lf ? toLf(fileChunks(real)) : fileChunks(real), algo)}`;
 }
 
 /** `abs` with symlinks resolved (realpath), or null if it does not exist. */
