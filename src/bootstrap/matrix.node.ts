@@ -311,6 +311,33 @@ export interface ReportOptions {
   osSimulation?: string;
 }
 
+/** What test/store/host-rules.test.ts shows of other systems, and what it cannot. */
+const OS_SIMULATION = `There is no macOS or Windows machine here. eka's host side (reading \`atom.toml\` and path
+sources, hashing them into pids and cids) runs on Linux under the other systems' rules instead,
+with \`EKA_HOST_RULES=darwin|win32\` (\`src/store/host-rules.node.ts\`), and
+\`test/store/host-rules.test.ts\` shows, with real directories and real git:
+
+- one atom (non-ASCII names, a binary file holding CRLF, a file committed with CRLF, an
+  \`eol=crlf\` file) has one pid and one cid built as written, under \`darwin\` rules with its
+  names NFD on disk, and from a real \`git clone -c core.autocrlf=true\` (a CRLF work tree) under
+  \`win32\` rules (path sources in a git work tree are read as git stores them);
+- names that differ only in case (under macOS rules also only in NFC/NFD form) stop the build
+  with \`E_CASE_COLLISION\` naming both paths; a symlink under Windows rules stops it with
+  \`E_SYMLINK_UNSUPPORTED\`; Windows path forms (\`C:\\repo\\a\\b.c\` → \`a/b.c\`) are checked
+  at the level of the path functions with \`path.win32\`.
+
+What a real macOS or Windows run would still need to confirm:
+
+- case twins checked out by git on a real case-insensitive disk (git leaves one file: eka then
+  sees a tree that differs from the lock, \`E_HASH_MISMATCH\`, not \`E_CASE_COLLISION\`);
+- the exact case folding of APFS and NTFS (eka folds with JavaScript's \`toLowerCase\` after NFC);
+  HFS+ returning NFD names where APFS keeps them as given;
+- real \`node:fs\` on Windows: \`\\\`, drive-letter and \`realpath\` case, paths over 260
+  characters, reserved names, symlinks with and without developer mode (\`core.symlinks\`);
+- a case-insensitive \`/build\` inside the sandbox (\`#include "Foo.h"\` finding \`foo.h\`);
+- line endings beyond \`core.autocrlf\` and eol attributes (\`core.eol\`, \`working-tree-encoding\`,
+  filters such as LFS); fetched git sources are not read under the other systems' rules.`;
+
 /** docs/reproducibility.md: the configs, one atom × config table, the run's facts, and what other OSes need. */
 export function renderReport(result: MatrixResult, opts: ReportOptions = {}): string {
   const command = opts.command ?? "eka bootstrap --matrix --report docs/reproducibility.md";
@@ -353,12 +380,7 @@ export function renderReport(result: MatrixResult, opts: ReportOptions = {}): st
   }
   out.push("", "## What a real macOS or Windows run would still need to confirm", "");
   out.push(
-    opts.osSimulation ??
-      "Everything above ran on one Linux machine. None of the following is simulated yet, so a real macOS or Windows " +
-        "run would still have to confirm that pids and cids do not change, or that eka stops with an error naming both " +
-        "paths where a tree cannot be represented: file-name case sensitivity (two names differing only in case), " +
-        "NFD-normalised names (macOS), CRLF line endings in a checkout (`git core.autocrlf`), symlinks (absent or " +
-        "restricted on Windows), and path separators and drive letters (`\\`, `C:`).",
+    opts.osSimulation ?? OS_SIMULATION,
   );
   out.push("");
   return out.join("\n");

@@ -55,10 +55,16 @@ export async function run(argv: string[]): Promise<number> {
   if (argv[0] === "verify") return verify(argv.slice(1));
   const { values } = parseCommand({ command: "eka bootstrap", help, options: OPTIONS, args: { name: "", min: 0, max: 0 } }, argv);
   const stages = parseStages(values.stages);
-  const root = values.root ?? defaultRoot();
   if (values.runtime !== undefined || values.matrix) {
-    throw new UsageError("eka bootstrap", "--runtime and --matrix are not wired yet");
+    const { matrixCommand, parseRuntimes } = await import("../../bootstrap/matrix.node.ts");
+    const runtimes = values.runtime !== undefined ? parseRuntimes(values.runtime) : undefined;
+    const argvOut = ["bootstrap", "--json", "--stages", stages.join(","), ...(values.root ? ["--root", values.root] : [])];
+    const asked = ["eka bootstrap", values.matrix ? "--matrix" : `--runtime=${values.runtime}`, ...(values.stages ? [`--stages ${values.stages}`] : []), ...(values.report ? [`--report ${values.report}`] : [])].join(" ");
+    return interruptible((signal) =>
+      matrixCommand({ kinds: values.matrix ? "all" : "runtimes", ...(runtimes ? { runtimes } : {}), argv: argvOut, ...(values.report ? { report: values.report, reportCommand: asked } : {}), json: values.json === true, out: process.stdout, err: process.stderr, signal }),
+    );
   }
+  const root = values.root ?? defaultRoot();
   const jobs = positiveInt("eka bootstrap", "jobs", values.jobs);
   const t0 = performance.now();
   const quiet = values.json || values["no-progress"];
