@@ -4,13 +4,18 @@
 //  - a warm rebuild of examples/sqlite with a changed define (so every step re-runs: the 9 MB
 //    amalgamation's compile, shell.c, the archive and the link) through the daemon (its pool warm,
 //    V8 tiering clang up) against in-process (a fresh process compiling the seed, Liftoff only).
-//    A second daemon kept at the one-shot flags (Liftoff only) shows where tiering crosses over.
+//    A second daemon kept at the one-shot flags (Liftoff only) shows where tiering crosses over;
+//  - one `eka cc -O2 -c` of Lua's lvm.c through the daemon and in-process, against one native
+//    `clang-22 -c` of the same file with the same flags and the seed's sysroot (goal <= 1.5x).
 // EKA_BENCH_ROUNDS sets the sqlite rounds (default 2; each is three full builds).
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO, spawnMs, timeSpawns } from "./spawn-timing.ts";
+import { seedFiles } from "../src/bootstrap/seed.node.ts";
+import { sysrootDir } from "../src/toolchains/clang/seed.node.ts";
+import { nativeToolsMissing } from "./native-executor.ts";
+import { median, REPO, spawnMs, timeSpawns } from "./spawn-timing.ts";
 
 const EKA = join(REPO, "bin/eka.js");
 
@@ -31,6 +36,7 @@ export async function run(): Promise<void> {
     spawnMs([EKA, "daemon", "start"], liftoff);
     await noop(viaDaemon, inProcess);
     await sqliteRebuild(root, viaDaemon, liftoff, inProcess);
+    await singleCc(root, viaDaemon, inProcess);
     const st = spawnSync(process.execPath, [EKA, "daemon", "status"], { env: base, encoding: "utf8" }).stdout;
     console.log(st.trimEnd().replace(/^/gm, "  daemon: "));
   } finally {
@@ -73,4 +79,32 @@ async function sqliteRebuild(root: string, viaDaemon: NodeJS.ProcessEnv, liftoff
   console.log(
     `  examples/sqlite rebuild, every step re-run, median of ${n}: warm daemon, tiering ${s(daemonMs)} (${x(daemonMs, inMs)} in-process) | warm daemon, Liftoff only ${s(liftoffMs)} (${x(liftoffMs, inMs)}) | in-process ${s(inMs)}`,
   );
+}
+
+/** Lua 5.4.4's tarball, as pkgs/lua pins it, from the mirror scripts/fill-mirror.sh fills. */
+const LUA_SHA256 = "164c7849653b80ae67bec4b7473b884bf5cc8d2dca05653475ec2ed27b9ebf61";
+
+async function singleCc(root: string, viaDaemon: NodeJS.ProcessEnv, inProcess: NodeJS.ProcessEnv): Promise<void> {
+  const cache = process.env.EKA_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? "", ".cache"), "eka");
+  const dir = join(root, "lua");
+  mkdirSync(dir);
+  const untar = spawnSync("tar", ["-xzf", join(cache, "mirror/sha256", LUA_SHA256), "-C", dir, "--strip-components=2", "lua-5.4.4/src"]);
+  if (untar.status !== 0) return console.log("  single-file eka cc skipped: Lua's tarball is not in the mirror (scripts/fill-mirror.sh)");
+  const flags = ["-O2", "-c", "lvm.c", "-o", "lvm.o"];
+  const eka = (env: NodeJS.ProcessEnv) => ({ args: [EKA, "cc", ...flags], env, cwd: dir });
+  const n = 11;
+  spawnMs([EKA, "cc", ...flags], viaDaemon, dir);
+  const [daemonMs, inMs] = timeSpawns([eka(viaDaemon), eka(inProcess)], n) as [number, number];
+  const missing = nativeToolsMissing();
+  if (missing) return console.log(`  eka cc -O2 -c lvm.c, median of ${n}: through the daemon ${daemonMs.toFixed(0)} ms | in-process ${inMs.toFixed(0)} ms (native skipped: ${missing})`);
+  const usr = await sysrootDir(seedFiles().resources);
+  const nat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = spawnSync("clang-22", ["--target=wasm32-wasip1", `--sysroot=${usr}`, `-resource-dir=${usr}`, ...flags], { cwd: dir, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`clang-22 failed: ${r.stderr}`);
+    nat.push(performance.now() - t);
+  }
+  const nativeMs = median(nat);
+  console.log(`  eka cc -O2 -c lvm.c (Lua 5.4.4), median of ${n}: through the daemon ${daemonMs.toFixed(0)} ms (${x(daemonMs, nativeMs)} native) | in-process ${inMs.toFixed(0)} ms (${x(inMs, nativeMs)}) | native clang-22 -c ${nativeMs.toFixed(0)} ms (goal <= 1.5x)`);
 }

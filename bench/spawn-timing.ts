@@ -9,22 +9,22 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-/** Wall ms of `node ARGS` in the repository; throws with its stderr if it fails. */
-export function spawnMs(args: string[], env: NodeJS.ProcessEnv): number {
+/** Wall ms of `node ARGS` in `cwd` (default the repository); throws with its stderr if it fails. */
+export function spawnMs(args: string[], env: NodeJS.ProcessEnv, cwd = REPO): number {
   const t = performance.now();
-  const r = spawnSync(process.execPath, args, { env, cwd: REPO, encoding: "utf8" });
+  const r = spawnSync(process.execPath, args, { env, cwd, encoding: "utf8" });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   return ms;
 }
 
 /** Median ms of each command, in `n` interleaved rounds so load on the machine hits all alike. */
-export function timeSpawns(cmds: { args: string[]; env: NodeJS.ProcessEnv }[], n: number, before?: (round: number) => void): number[] {
+export function timeSpawns(cmds: { args: string[]; env: NodeJS.ProcessEnv; cwd?: string }[], n: number, before?: (round: number) => void): number[] {
   const ms = cmds.map(() => [] as number[]);
   for (let i = 0; i < n; i++) {
     cmds.forEach((c, k) => {
       before?.(i * cmds.length + k);
-      ms[k]?.push(spawnMs(c.args, c.env));
+      ms[k]?.push(spawnMs(c.args, c.env, c.cwd));
     });
   }
   return ms.map(median);

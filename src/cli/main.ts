@@ -45,14 +45,18 @@ export async function main(argv: string[]): Promise<number> {
     const what = name.startsWith("-") ? `unknown option '${name}'` : `unknown command '${name}'`;
     return usageError("eka", `${what}${near ? ` (did you mean '${near}'?)` : ""}`);
   }
-  if (name === "build") {
-    // A running `eka daemon` (EKA_DAEMON) runs it with its warm pool; undefined: run it here.
+  if (DAEMON_COMMANDS.has(name) && !rest.includes("-")) {
+    // A running `eka daemon` (EKA_DAEMON) runs it with its warm pool and compiled seed; undefined:
+    // run it here. A seed tool reading stdin ("-") stays here: the daemon has no stdin to give it.
     const { viaDaemon } = await import("../daemon/client.node.ts");
     const code = await runCommand(`eka ${name}`, () => viaDaemon(name, rest).then((c) => c ?? -1));
     if (code !== -1) return code;
   }
   return runNamed(name, rest);
 }
+
+/** The commands a running daemon serves: builds, and the seed's tools on the host's files. */
+const DAEMON_COMMANDS = new Set(["build", "cc", "c++", "ar", "ld"]);
 
 /** Runs the command `name` (a key of `commands`) in this process, as `eka NAME ARGV…` would. */
 export async function runNamed(name: string, argv: string[]): Promise<number> {

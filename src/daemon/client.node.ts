@@ -69,7 +69,7 @@ export async function viaDaemon(command: string, argv: string[]): Promise<number
     conn = await connect();
     if (!conn && mode === "auto") conn = await startDaemon();
   } catch (e) {
-    process.stderr.write(`eka: warning: ${e instanceof Error ? e.message : String(e)}; building in-process\n`);
+    process.stderr.write(`eka: warning: ${e instanceof Error ? e.message : String(e)}; running in-process\n`);
     return undefined;
   }
   if (!conn) return undefined;
@@ -121,7 +121,7 @@ async function relay(conn: Connection, req: Request): Promise<number | undefined
     process.off("SIGINT", onSigint);
   }
   if (interrupted) return 130;
-  process.stderr.write(`eka: warning: the eka daemon (pid ${conn.pid ?? "?"}) went away during the build; building in-process\n`);
+  process.stderr.write(`eka: warning: the eka daemon (pid ${conn.pid ?? "?"}) went away during the build; running in-process\n`);
   return undefined;
 }
 

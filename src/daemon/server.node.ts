@@ -12,7 +12,7 @@ import { daemonPaths, hello, helloMismatch, onMessages, readPid, send, type Daem
 export type RunCommand = (command: string, argv: string[]) => Promise<number>;
 
 /** The commands a client may send. */
-const SERVED = new Set(["build"]);
+const SERVED = new Set(["build", "cc", "c++", "ar", "ld"]);
 
 export interface ServeOptions {
   run: RunCommand;

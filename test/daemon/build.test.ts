@@ -93,7 +93,7 @@ it("a daemon killed mid-build: the client rebuilds in-process, with the path and
   process.kill(pid, "SIGKILL");
   const { status: code } = await r.exited;
   expect(code, r.stderr()).toBe(0);
-  expect(r.stderr().split("\n").filter((l) => /warning/.test(l))).toEqual([`eka: warning: the eka daemon (pid ${pid}) went away during the build; building in-process`]);
+  expect(r.stderr().split("\n").filter((l) => /warning/.test(l))).toEqual([`eka: warning: the eka daemon (pid ${pid}) went away during the build; running in-process`]);
   expect(alive(pid)).toBe(false);
   // The same result as a build in a fresh store with no daemon at all.
   const fresh = path.join(sb.tmp, "fresh-store");

@@ -93,7 +93,7 @@ it("a client refuses a daemon of another protocol version: one warning line, the
     const r = sb.spawnEka(["build", dir, "--no-progress"]);
     const { status } = await r.exited;
     expect(status, r.stderr()).toBe(0);
-    expect(r.stderr().split("\n").filter(Boolean)).toEqual([expect.stringMatching(/^eka: warning: .*the daemon speaks protocol 7 \(eka 0\.0\.7\), the client protocol 1 \(eka 0\.1\.0\).*; building in-process$/)]);
+    expect(r.stderr().split("\n").filter(Boolean)).toEqual([expect.stringMatching(/^eka: warning: .*the daemon speaks protocol 7 \(eka 0\.0\.7\), the client protocol 1 \(eka 0\.1\.0\).*; running in-process$/)]);
     expect(r.stdout()).toMatch(/^\/nix\/store\/[a-z0-9]{32}-hello-1\.0\.0\n$/);
   } finally {
     fake.close();
