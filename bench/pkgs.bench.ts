@@ -4,10 +4,12 @@
 //    scheduler, -j2) — goal ≤ 2.0x;
 //  - the no-op rebuild of the whole set as a whole process (`eka build pkgs`) against `node -e 0`;
 //  - `eka cc -O2 -c` of Lua 5.4.4's library sources (its tarball from the mirror) in one command,
-//    against native clang-22 with 2 jobs on the same files and flags (goal <= 2.0x).
+//    against native clang-22 with 2 jobs on the same files and flags (goal <= 2.0x);
+//  - pkgs/lua rebuilt with every step re-run (a changed define) through a warm `eka daemon`
+//    against the same rebuild with native clang-22 through eka's scheduler (goal <= 1.3x).
 // Sources come from the mirror scripts/fill-mirror.sh fills (EKA_MIRRORS, else $EKA_CACHE/mirror).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildPreparedEach, prepareAtom, atomDirsFromArgs, type PreparedAtom } from "../src/cli/atoms.ts";
@@ -15,7 +17,7 @@ import { openStore } from "../src/store/open.node.ts";
 import { seedFiles } from "../src/bootstrap/seed.node.ts";
 import { sysrootDir } from "../src/toolchains/clang/seed.node.ts";
 import { NativeExecutor, nativeToolsMissing } from "./native-executor.ts";
-import { timeSpawns } from "./spawn-timing.ts";
+import { median, spawnMs, timeSpawns } from "./spawn-timing.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const PKGS = process.env.EKA_BENCH_PKGS ?? join(ROOT, "pkgs");
@@ -43,6 +45,7 @@ export async function run(): Promise<void> {
     console.log(`  eka (wasm clang, 2 workers), cold: ${(eka / 1000).toFixed(1)} s${native ? `  = ${(eka / native).toFixed(2)}x native through eka (goal <= 2.0x), ${(eka / nativeTools).toFixed(2)}x the native tools' best -j2` : ""}`);
     noop(join(dir, "eka"));
     if (!missing) await ccLua(join(dir, "lua"));
+    if (!missing) await warmLua(join(dir, "warm"));
   } finally {
     spawnSync("chmod", ["-R", "u+w", dir]);
     rmSync(dir, { recursive: true, force: true });
@@ -95,4 +98,52 @@ function noop(storeDir: string): void {
   const env = { ...process.env, EKA_STORE: storeDir };
   const [node, eka] = timeSpawns([{ args: ["-e", "0"], env }, { args: [join(ROOT, "bin/eka.js"), "build", PKGS, "--frozen", "--no-progress"], env }], 7) as [number, number];
   console.log(`  no-op 'eka build pkgs', whole process: ${eka.toFixed(0)} ms vs node -e 0 ${node.toFixed(0)} ms = ${(eka / node).toFixed(2)}x`);
+}
+
+/**
+ * pkgs/lua with a define changed before each build, so every compile, the archive and the links
+ * re-run: through a warm daemon (its seed compiled, V8 tiered up) against native clang-22 through
+ * eka's scheduler with 2 jobs, on one store; medians of EKA_BENCH_ROUNDS (default 3).
+ */
+async function warmLua(root: string): Promise<void> {
+  // A git repository holding a copy of the atom and of the stage-1 libc atom it may depend on.
+  cpSync(join(ROOT, "pkgs/lua"), join(root, "pkgs/lua"), { recursive: true });
+  cpSync(join(ROOT, "bootstrap/wasi-libc"), join(root, "bootstrap/wasi-libc"), { recursive: true });
+  execFileSync("git", ["init", "-q", root]);
+  const toml = join(root, "pkgs/lua/atom.toml");
+  const text = readFileSync(toml, "utf8");
+  if (!text.includes("defines = { LUA_COMPAT_5_3 = true,")) throw new Error("pkgs/lua/atom.toml changed: update bench/pkgs.bench.ts");
+  let round = 0;
+  const bump = () => writeFileSync(toml, text.replace("defines = { LUA_COMPAT_5_3 = true,", `defines = { EKA_BENCH_ROUND = ${round++}, LUA_COMPAT_5_3 = true,`));
+  const env = { ...process.env, EKA_STORE: join(root, "store"), EKA_CACHE: join(root, "cache"), XDG_RUNTIME_DIR: join(root, "run"), EKA_DAEMON: "on" };
+  execFileSync("mkdir", ["-p", env.XDG_RUNTIME_DIR]);
+  const eka = join(ROOT, "bin/eka.js");
+  const args = [eka, "build", join(root, "pkgs/lua"), "--no-progress"];
+  spawnMs([eka, "daemon", "start"], env);
+  try {
+    bump();
+    spawnMs(args, env);
+    bump();
+    spawnMs(args, env);
+    const n = Number(process.env.EKA_BENCH_ROUNDS ?? "3");
+    const daemon: number[] = [];
+    const native: number[] = [];
+    for (let i = 0; i < n; i++) {
+      bump();
+      daemon.push(spawnMs(args, env));
+      bump();
+      const atom = await prepareAtom(join(root, "pkgs/lua"), {}, {});
+      const store = await openStore(env.EKA_STORE);
+      const t0 = performance.now();
+      const out = await buildPreparedEach([atom], { store, jobs: 2, executor: new NativeExecutor(2) });
+      native.push(performance.now() - t0);
+      store.close();
+      if (out.flat().some((o) => !o.ok)) throw new Error("the native lua rebuild failed");
+    }
+    const d = median(daemon);
+    const nat = median(native);
+    console.log(`  pkgs/lua rebuild, every step re-run, median of ${n}: warm daemon ${(d / 1000).toFixed(2)} s (whole process) vs native clang-22 -j2 through eka ${(nat / 1000).toFixed(2)} s = ${(d / nat).toFixed(2)}x (goal <= 1.3x)`);
+  } finally {
+    spawnSync(process.execPath, [eka, "daemon", "stop"], { env });
+  }
 }
