@@ -4,6 +4,8 @@
 import { buildStateFor } from "../builder/index.node.ts";
 import type { ProgressEvent } from "../builder/types.ts";
 import { isEkaError } from "../errors.ts";
+import { inputNodes, pidOf, storePathOf } from "../ir/pid.ts";
+import type { PackageIR } from "../ir/types.ts";
 import type { Store } from "../store/store.ts";
 import { buildPreparedEach, type PreparedAtom } from "../cli/atoms.ts";
 import type { Classified } from "./classify.ts";
@@ -49,7 +51,7 @@ export async function buildReview(cs: Classified[], head: SideEvaluation, base: 
     if (o.base === "none") b.status = "unknown";
     else if (fill(b, store)) b.status = "cached";
     else if (o.base === "build") toBuild.push(c);
-    else b.status = state.readLog(b.pid) !== null ? "failed" : "unknown";
+    else b.status = (c.baseIR && failedBefore(c.baseIR, store, state)) ?? "unknown";
   }
   const byBasePath = new Map<string, string>();
   for (const c of cs) if (c.row.base) byBasePath.set(c.row.base.storePath, c.row.key);
@@ -105,6 +107,19 @@ function fill(side: Side, store: Store): boolean {
   side.narSize = info.narSize;
   side.closureSize = store.closure([side.storePath]).reduce((n, p) => n + (store.queryPathInfo(p)?.narSize ?? 0), 0);
   return true;
+}
+
+/**
+ * What an earlier build in this store says of a pid it lacks: a log without an output is a failed
+ * build; a dependency's failure makes it dep-failed; else nothing is known.
+ */
+function failedBefore(ir: PackageIR, store: Store, state: { readLog(k: string): string | null }, seen = new Set<PackageIR>()): "failed" | "dep-failed" | null {
+  seen.add(ir);
+  const path = storePathOf(ir);
+  if (store.queryPathInfo(path)) return null;
+  if (state.readLog(pidOf(ir)) !== null) return "failed";
+  for (const d of inputNodes(ir)) if (!seen.has(d) && failedBefore(d, store, state, seen)) return "dep-failed";
+  return null;
 }
 
 const failing = (s: Side | null) => s !== null && (s.status === "failed" || s.status === "dep-failed");
