@@ -88,12 +88,14 @@ async function buildSide(
     side.status = own ? "failed" : "dep-failed";
     if (sideOf(c.row) === c.row.head) {
       const e = out.error;
+      // A user-caused failure is a row; anything else is a bug and stops the review (exit 70).
+      if (!isEkaError(e)) throw e;
       c.row.failure = {
         root: own ? c.row.key : (keyOfPath.get(out.failed.storePath) ?? out.failed.name),
         package: out.failed.name,
         storePath: out.failed.storePath,
-        code: isEkaError(e) ? e.code : "E_INTERNAL",
-        message: isEkaError(e) ? e.message : String(e),
+        code: e.code,
+        message: e.message,
       };
     }
   });

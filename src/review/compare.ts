@@ -123,20 +123,15 @@ export function textDiff(a: Uint8Array | null, b: Uint8Array | null, path: strin
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && x[i] === y[j]) ops.push([" ", x[i++] as string]), j++;
-    else if (j < m && (i >= n || (t[i * w + j + 1] as number) >= (t[(i + 1) * w + j] as number))) ops.push(["+", y[j++] as string]);
-    else ops.push(["-", x[i++] as string]);
+    else if (i < n && (j >= m || (t[(i + 1) * w + j] as number) >= (t[i * w + j + 1] as number))) ops.push(["-", x[i++] as string]);
+    else ops.push(["+", y[j++] as string]);
   }
+  // Changed lines with 3 lines of context; "@@" starts each run of kept lines.
   const keep = ops.map((_, k) => ops.slice(Math.max(0, k - 3), k + 4).some((o) => o[0] !== " "));
   const lines = [`--- a/${path}`, `+++ b/${path}`];
-  let gap = false;
   ops.forEach((o, k) => {
-    if (!keep[k]) {
-      if (!gap) lines.push("@@");
-      gap = true;
-      return;
-    }
-    if (k === 0 && !gap) lines.push("@@");
-    gap = false;
+    if (!keep[k]) return;
+    if (k === 0 || !keep[k - 1]) lines.push("@@");
     lines.push(o[0] + o[1]);
   });
   return lines.join("\n") + "\n";

@@ -102,6 +102,7 @@ function render(r: Review, level: 0 | 1 | 2 | 3): string {
 
 function succeedingLines(a: AtomRow): string[] {
   const bits = [a.identicalOutput ? "rebuilt with identical output" : a.head?.status === "built" ? "rebuilt" : "from the store"];
+  if (a.base?.status === "unknown") bits.push("base not in the store");
   if (a.blastRadius) bits.push(`blast radius ${a.blastRadius}`);
   if (a.size && a.size.nar.delta !== 0) bits.push(`size ${signed(a.size.nar.delta)}`);
   const lines = [`- **${a.key}** ${a.head?.version ?? ""}${reasonText(a)} (${bits.join(", ")})`];
