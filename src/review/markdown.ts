@@ -94,7 +94,7 @@ function render(r: Review, level: 0 | 1 | 2 | 3): string {
   section("removed", rows("removed").map((a) => `- **${a.key}** ${a.base?.version ?? ""} (\`${a.base?.dir}\`)`));
   if (level === 0) section("still-succeeding", rows("still-succeeding").flatMap(succeedingLines));
   else if (rows("still-succeeding").length) out.push(`### ${TITLES["still-succeeding"]} (${rows("still-succeeding").length})`, "", "_Rows left out to fit a comment; see review.json._", "");
-  section("not-built", rows("not-built").map((a) => `- **${a.key}**${reasonText(a)}: ${a.notBuilt ?? "not built"}`));
+  section("not-built", rows("not-built").map((a) => `- **${a.key}**${a.change === "added" ? " (added)" : reasonText(a)}: ${a.notBuilt ?? "not built"}`));
   const moved = r.atoms.filter((a) => a.moved);
   if (moved.length) out.push(`### Moved (${moved.length})`, "", ...moved.map((a) => `- **${a.key}**: \`${a.moved?.from}\` → \`${a.moved?.to}\``), "");
   return out.join("\n");

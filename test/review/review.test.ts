@@ -242,6 +242,20 @@ describe("eka review", { timeout: 240_000 }, () => {
     expect(row("png")).toMatchObject({ category: "not-built", notBuilt: "beyond --max-builds 1" });
     expect(row("app")).toMatchObject({ category: "not-built", notBuilt: "beyond --max-builds 1" });
     expect(existsSync(join(out, "logs"))).toBe(true);
+    expect(readFileSync(join(out, "review.md"), "utf8")).toContain("### Not built (2)\n\n- **app**: app ← png ← zlib 1.3.0→1.3.1: beyond --max-builds 1\n");
+  });
+
+  it("--skip, --depth and --only choose what is built", async () => {
+    const pick = async (...flags: string[]) => {
+      const r = await f.eka(["review", commits[0] as string, commits[1] as string, "--base=none", "--json", ...flags]);
+      expect(r.status).toBe(0);
+      return Object.fromEntries((JSON.parse(r.stdout) as Review).atoms.map((a) => [a.key, a.notBuilt]));
+    };
+    expect(await pick("--skip", "z*")).toEqual({ app: null, hello: null, png: null, zlib: "matched --skip" });
+    // app links zlib itself: one step from the change, as png is.
+    expect(await pick("--depth", "0")).toEqual({ app: "dependency chain longer than --depth 0", hello: null, png: "dependency chain longer than --depth 0", zlib: null });
+    expect(await pick("--depth", "1")).toEqual({ app: null, hello: null, png: null, zlib: null });
+    expect(await pick("--only", "png")).toEqual({ app: "not named by --only", hello: null, png: null, zlib: "not named by --only" });
   });
 
   it("a revision that names no commit is an error (exit 2)", async () => {
