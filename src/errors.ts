@@ -116,6 +116,9 @@ export const ERROR_CODES = [
   "E_WASI_FILE",
   "E_WASI_NOT_WASM",
   "E_WASI_DIR",
+  // review/: `eka review BASE HEAD`
+  "E_REVIEW_REPO",
+  "E_REVIEW_REV",
   // daemon/: `eka daemon` and its clients
   "E_DAEMON_NOT_RUNNING",
   "E_DAEMON_VERSION",

@@ -25,6 +25,7 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   wasi: () => import("./commands/wasi.ts"),
   daemon: () => import("./commands/daemon.ts"),
   bootstrap: () => import("./commands/bootstrap.ts"),
+  review: () => import("./commands/review.ts"),
 };
 
 export async function main(argv: string[]): Promise<number> {
