@@ -82,7 +82,7 @@ export function declaredInputs(raw: readonly string[], stepId: string, sandbox: 
     // A source tree's headers are the same for each of its compile steps: digested once, until
     // a step writes below the pattern's directory (forgetDigests).
     const memo = sandbox.digests.get(g);
-    const hit = memo ?? { digest: "", matched: [] };
+    const hit = memo ?? { digest: "", matched: [], base: g.replace(/\/[^/]*[*?[].*$/, "") };
     if (!memo) {
       hit.digest = digestMatches(at.dir.reader(), rel, hit.matched);
       sandbox.digests.set(g, hit);
@@ -99,8 +99,7 @@ export function declaredInputs(raw: readonly string[], stepId: string, sandbox: 
  */
 export function forgetDigests(sandbox: PackageSandbox, outputs: readonly string[]): void {
   if (outputs.length === 0) return sandbox.digests.clear();
-  for (const g of sandbox.digests.keys()) {
-    const base = g.replace(/\/[^/]*[*?[].*$/, "");
+  for (const [g, { base }] of sandbox.digests) {
     if (outputs.some((o) => o === base || o.startsWith(base + "/") || base.startsWith(o + "/"))) sandbox.digests.delete(g);
   }
 }

@@ -41,7 +41,7 @@ export interface PackageSandbox {
    * Digests of declared inputs already computed in this build (`declaredInputs`), by guest
    * pattern; a step's outputs drop the entries they may change (`forgetDigests`).
    */
-  readonly digests: Map<string, { digest: string; matched: string[] }>;
+  readonly digests: Map<string, { digest: string; matched: string[]; base: string }>;
   /**
    * The mounts of one command: the fixed ones and a fresh /tmp, removed by `release`. With
    * `views`, /build and $out show only those paths (a step's declared inputs and outputs).
