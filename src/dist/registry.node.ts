@@ -6,8 +6,14 @@
  * (3 tries in all, a blob upload from its POST); then it is a clear E_REGISTRY error.
  *
  * Addresses: `oci://HOST[:PORT]/REPO[:TAG|@sha256:…]`. The loopback host (127.0.0.1, localhost,
- * [::1]) is spoken to over http, every other over https; `oci+http://` forces http. A token in
- * `$EKA_OCI_TOKEN` is sent as a bearer token.
+ * [::1]) is spoken to over http, every other over https; `oci+http://` forces http.
+ *
+ * Authentication, as registries ask for it: a 401 with `WWW-Authenticate: Bearer realm=…,
+ * service=…, scope=…` gets a token from the realm (with the username and password, if any, as
+ * basic credentials; anonymous otherwise) and the request is sent again with it; `Basic` sends the
+ * credentials themselves. Credentials come from the options, else `$EKA_OCI_USERNAME` and
+ * `$EKA_OCI_PASSWORD`; `$EKA_OCI_TOKEN` (or the `token` option) is a bearer token sent from the
+ * first request on (e.g. a GitHub token for ghcr.io).
  */
 import { EkaError } from "../errors.ts";
 import { fetchFailureReason } from "../util/io-errors.ts";
@@ -59,6 +65,11 @@ export interface RegistryOptions {
   tries?: number;
   /** Pause before a retry, doubled each time (default 100 ms). */
   backoffMs?: number;
+  /** Basic credentials, for a token realm or a Basic challenge (default $EKA_OCI_USERNAME / $EKA_OCI_PASSWORD). */
+  username?: string;
+  password?: string;
+  /** A bearer token sent with every request (default $EKA_OCI_TOKEN). */
+  token?: string;
 }
 
 export interface FetchedManifest {
@@ -73,11 +84,19 @@ export class Registry {
   readonly ref: OciRef;
   private readonly tries: number;
   private readonly backoffMs: number;
+  private readonly username: string | undefined;
+  private readonly password: string | undefined;
+  /** The Authorization header to send (a bearer token or basic credentials), once known. */
+  private authorization: string | undefined;
 
   constructor(address: string | OciRef, options: RegistryOptions = {}) {
     this.ref = typeof address === "string" ? parseOciRef(address) : address;
     this.tries = options.tries ?? 3;
     this.backoffMs = options.backoffMs ?? 100;
+    this.username = options.username ?? process.env.EKA_OCI_USERNAME;
+    this.password = options.password ?? process.env.EKA_OCI_PASSWORD;
+    const token = options.token ?? process.env.EKA_OCI_TOKEN;
+    if (token) this.authorization = `Bearer ${token}`;
   }
 
   get where(): string {
@@ -181,10 +200,57 @@ export class Registry {
     throw new EkaError("E_REGISTRY", `${this.where}: ${what} failed after ${tried} ${tried === 1 ? "try" : "tries"} (${last}); check the registry at ${this.ref.base}`);
   }
 
-  private async once(method: string, path: string, init: { headers?: Record<string, string>; body?: Uint8Array }, _what: string): Promise<Response> {
-    const headers: Record<string, string> = { ...(init.headers ?? {}) };
-    const token = process.env.EKA_OCI_TOKEN;
-    if (token) headers.authorization = `Bearer ${token}`;
-    return fetch(`${this.ref.base}${path}`, { method, headers, ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}) });
+  private async once(method: string, path: string, init: { headers?: Record<string, string>; body?: Uint8Array }, what: string): Promise<Response> {
+    const send = () => {
+      const headers: Record<string, string> = { ...(init.headers ?? {}), ...(this.authorization ? { authorization: this.authorization } : {}) };
+      return fetch(`${this.ref.base}${path}`, { method, headers, ...(init.body ? { body: init.body as Uint8Array<ArrayBuffer> } : {}) });
+    };
+    const res = await send();
+    if (res.status !== 401) return res;
+    const challenge = res.headers.get("www-authenticate") ?? "";
+    await res.arrayBuffer().catch(() => undefined);
+    const before = this.authorization;
+    await this.authorize(challenge, what);
+    if (this.authorization === before) {
+      throw new EkaError("E_REGISTRY", `${this.where}: ${what}: the registry refused the credentials (HTTP 401${challenge ? `, ${challenge}` : ""}); check $EKA_OCI_USERNAME/$EKA_OCI_PASSWORD or $EKA_OCI_TOKEN`);
+    }
+    return send();
   }
+
+  /** Answers a 401's challenge: a token from a Bearer realm, or basic credentials. */
+  private async authorize(challenge: string, what: string): Promise<void> {
+    const scheme = challenge.split(" ")[0]?.toLowerCase() ?? "";
+    const params = new Map<string, string>();
+    for (const m of challenge.slice(scheme.length).matchAll(/([A-Za-z]+)="([^"]*)"/g)) params.set((m[1] as string).toLowerCase(), m[2] as string);
+    const basic = this.username !== undefined ? `Basic ${Buffer.from(`${this.username}:${this.password ?? ""}`).toString("base64")}` : undefined;
+    if (scheme === "basic") {
+      if (!basic) throw new EkaError("E_REGISTRY", `${this.where}: ${what}: the registry asks for a username and password; set $EKA_OCI_USERNAME and $EKA_OCI_PASSWORD`);
+      this.authorization = basic;
+      return;
+    }
+    const realm = params.get("realm");
+    if (scheme !== "bearer" || !realm) {
+      throw new EkaError("E_REGISTRY", `${this.where}: ${what}: HTTP 401 with a challenge eka does not answer ('${challenge || "none"}'); set $EKA_OCI_TOKEN to a bearer token`);
+    }
+    const url = new URL(realm);
+    for (const k of ["service", "scope"]) {
+      const v = params.get(k);
+      if (v) url.searchParams.set(k, v);
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, basic ? { headers: { authorization: basic } } : {});
+    } catch (e) {
+      throw new EkaError("E_REGISTRY", `${this.where}: cannot reach the token service ${url.origin}: ${fetchFailureReason(e)}`);
+    }
+    if (!res.ok) {
+      await res.arrayBuffer().catch(() => undefined);
+      throw new EkaError("E_REGISTRY", `${this.where}: the token service ${url.origin}${url.pathname} refused ${basic ? `the credentials of '${this.username}'` : "an anonymous token"} (HTTP ${res.status}); ${basic ? "check $EKA_OCI_USERNAME/$EKA_OCI_PASSWORD" : "set $EKA_OCI_USERNAME and $EKA_OCI_PASSWORD"}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
+    const token = typeof body.token === "string" ? body.token : typeof body.access_token === "string" ? body.access_token : undefined;
+    if (!token) throw new EkaError("E_REGISTRY", `${this.where}: the token service ${url.origin}${url.pathname} answered without a token`);
+    this.authorization = `Bearer ${token}`;
+  }
+
 }

@@ -39,14 +39,16 @@ const ekaFails = async (args: string[], store: string): Promise<string> => {
 };
 
 /** A proxy in front of the registry; `inject` may answer a request itself with a status, `alter` may change a response body. */
-async function proxy(target: number, inject: (req: http.IncomingMessage) => number | null, alter?: (req: http.IncomingMessage, body: Buffer<ArrayBuffer>) => Buffer<ArrayBuffer>): Promise<{ host: string; close(): Promise<void>; hits: string[] }> {
+type Injected = number | { status: number; headers?: Record<string, string>; body?: string } | null;
+async function proxy(target: number, inject: (req: http.IncomingMessage) => Injected, alter?: (req: http.IncomingMessage, body: Buffer<ArrayBuffer>) => Buffer<ArrayBuffer>): Promise<{ host: string; close(): Promise<void>; hits: string[] }> {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`);
-    const status = inject(req);
-    if (status !== null) {
+    const injected = inject(req);
+    if (injected !== null) {
+      const r = typeof injected === "number" ? { status: injected, body: `injected ${injected}` } : injected;
       req.resume();
-      req.on("end", () => res.writeHead(status, { "content-type": "text/plain" }).end(`injected ${status}`));
+      req.on("end", () => res.writeHead(r.status, { "content-type": "text/plain", ...(r.headers ?? {}) }).end(r.body ?? ""));
       return;
     }
     const up = http.request({ host: "127.0.0.1", port: target, method: req.method, path: req.url, headers: req.headers }, (r) => {
@@ -197,6 +199,35 @@ describe.skipIf(!hasTools)(`OCI registry${skipReason}`, () => {
       }
     } finally {
       await failing.close();
+    }
+  });
+
+  it("answers a registry's bearer-token challenge with the credentials given", async () => {
+    const good = `Basic ${Buffer.from("eka:secret").toString("base64")}`;
+    let host = "";
+    const scopes: string[] = [];
+    const p = await proxy(reg!.port, (req): Injected => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname === "/token") {
+        scopes.push(url.searchParams.get("scope") ?? "");
+        return req.headers.authorization === good ? { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "tok-123" }) } : { status: 401, body: "bad credentials" };
+      }
+      if (req.headers.authorization === "Bearer tok-123") return null;
+      const scope = `repository:${url.pathname.split("/").slice(2, 4).join("/")}:pull,push`;
+      return { status: 401, headers: { "www-authenticate": `Bearer realm="http://${host}/token",service="test-registry",scope="${scope}"` }, body: "{}" };
+    });
+    host = p.host;
+    try {
+      const r = await ociGet({ store: fx.store, storePath: fx.app, push: `oci://${p.host}/eka/authed:1.0`, registry: { username: "eka", password: "secret" } });
+      expect(scopes[0]).toBe("repository:eka/authed:pull,push");
+      expect(JSON.parse(await skopeo(["inspect", "--tls-verify=false", `docker://${reg!.host}/eka/authed:1.0`])).Digest).toBe(r.digest);
+      await expect(pullImage(`oci://${p.host}/eka/authed:1.0`, path.join(tmp, "authed"), undefined, { username: "eka", password: "wrong" })).rejects.toMatchObject({
+        code: "E_REGISTRY",
+        message: expect.stringMatching(/token service http:\/\/127\.0\.0\.1:\d+\/token refused the credentials of 'eka' \(HTTP 401\)/),
+      });
+      expect((await pullImage(`oci://${p.host}/eka/authed:1.0`, path.join(tmp, "authed"), undefined, { username: "eka", password: "secret" })).digest).toBe(r.digest);
+    } finally {
+      await p.close();
     }
   });
 });
