@@ -62,6 +62,12 @@ export const ERROR_CODES = [
   "E_BAD_SIGNATURE",
   "E_NOT_IN_CACHE",
   "E_CACHE_UNREACHABLE",
+  // dist/: OCI image layouts and registries
+  "E_OCI_LAYOUT",
+  "E_OCI_DIGEST",
+  "E_OCI_REF",
+  "E_OCI_NO_PROGRAM",
+  "E_REGISTRY",
   "E_UNSUPPORTED_COMPRESSION",
   // ir/: package IR
   "E_IR",

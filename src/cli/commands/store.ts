@@ -3,7 +3,7 @@
 import { runSubcommand } from "../args.ts";
 import type { StoreCommand } from "./store/common.ts";
 import { verify, repair, gc } from "./store/maintain.ts";
-import { cache, keygen, narinfo, sign, substitute } from "./store/keys.ts";
+import { cache, keygen, narinfo, push, sign, substitute } from "./store/keys.ts";
 import { add, cat, ls, lsTree, pathInfo } from "./store/paths.ts";
 import { dump, exportCommand, importCommand, restore } from "./store/transfer.ts";
 
@@ -25,6 +25,7 @@ export const subcommands: Readonly<Record<string, StoreCommand>> = {
   sign,
   narinfo,
   cache,
+  push,
   substitute,
   import: importCommand,
 };

@@ -1,7 +1,9 @@
-// Node-only: `eka store keygen|sign|narinfo|cache|substitute` — signing keys and Nix binary caches.
+// Node-only: `eka store keygen|sign|narinfo|cache|push|substitute` — signing keys, Nix binary caches
+// and OCI registries used as binary caches.
 import * as fs from "node:fs";
 import { EkaError } from "../../../errors.ts";
 import { formatNarinfo, generateKeyPair, signPathInfo, substituteFromCache, validSignatures, writeBinaryCache } from "../../../store/index.node.ts";
+import { pushToOciCache, substituteFromOci } from "../../../dist/oci.node.ts";
 import { notInStore, out, outPaths, readKey, storeCommand, storePathArg } from "./common.ts";
 
 const TRUSTED_KEY = ["--trusted-key NAME:BASE64", "a public key (as 'eka store keygen' prints it) whose signature is required; repeatable"] as [string, string];
@@ -96,10 +98,29 @@ export const cache = storeCommand({
   },
 });
 
+export const push = storeCommand({
+  usage: "push oci://HOST[:PORT]/REPO STOREPATH… [--key-file FILE] [--json]",
+  summary: "Push the paths' closure to an OCI registry as a binary cache: each NAR a blob, its path info and signatures in a manifest tagged by the path's hash.",
+  details: "Prints each path pushed. Blobs go first and each manifest last, so a failed push tags nothing half-uploaded.",
+  options: { "key-file": { type: "string" }, json: { type: "boolean" } },
+  flags: [
+    ["--key-file FILE", "sign each path with this secret key"],
+    ["--json", "print a JSON array of the store paths pushed"],
+  ],
+  args: { name: "oci://HOST/REPO and STOREPATH", min: 2, max: Infinity },
+  run: async (a, { open }) => {
+    const [to, ...paths] = a.positionals as [string, ...string[]];
+    const key = a.values["key-file"];
+    const store = await open();
+    outPaths(await pushToOciCache(store, to, paths.map((p) => storePathArg(p)), key !== undefined ? { secretKey: readKey(key) } : {}), a.values.json);
+    return 0;
+  },
+});
+
 export const substitute = storeCommand({
-  usage: "substitute --from DIR|URL [--trusted-key NAME:BASE64]… [--json] STOREPATH…",
+  usage: "substitute --from DIR|URL|oci://HOST/REPO [--trusted-key NAME:BASE64]… [--json] STOREPATH…",
   creates: true,
-  summary: "Import paths and their references from a Nix binary cache: a directory 'nix copy --to file://DIR' made, or an http(s):// cache; NARs uncompressed or xz.",
+  summary: "Import paths and their references from a Nix binary cache (a directory 'nix copy --to file://DIR' made, or an http(s):// cache; NARs uncompressed or xz) or an OCI registry 'eka store push' filled.",
   details: "Prints each path imported.",
   options: { from: { type: "string" }, "trusted-key": { type: "string", multiple: true }, json: { type: "boolean" } },
   flags: [["--from DIR|URL", "the binary cache (required)"], TRUSTED_KEY, ["--json", "print a JSON array of the imported store paths"]],
@@ -110,7 +131,8 @@ export const substitute = storeCommand({
     const paths = a.positionals.map((p) => storePathArg(p));
     const keys = a.values["trusted-key"];
     const store = await open();
-    outPaths(await substituteFromCache(store, from, paths, keys ? { trustedKeys: keys } : {}), a.values.json);
+    const opts = keys ? { trustedKeys: keys } : {};
+    outPaths(/^oci(\+https?)?:\/\//.test(from) ? await substituteFromOci(store, from, paths, opts) : await substituteFromCache(store, from, paths, opts), a.values.json);
     return 0;
   },
 });
