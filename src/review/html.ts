@@ -60,8 +60,8 @@ export function renderHtml(r: Review): string {
 </head>
 <body>
 <header>
-<p id="verdict" class="verdict ${v.mergeSafe ? "ok" : "bad"}" data-merge-safe="${v.mergeSafe}" role="status">${v.mergeSafe ? "✅ merge-safe" : `❌ not merge-safe <span class="why">(${esc(v.reasons.join(", "))})</span>`}</p>
-<p class="revs"><code>${esc(r.base.rev)}</code> <span class="dim">${esc(r.base.commit.slice(0, 12))}</span> → <code>${esc(r.head.rev)}</code> <span class="dim">${esc(r.head.commit.slice(0, 12))}</span> · base results: ${esc(r.options.base)}</p>
+<p id="verdict" class="verdict ${v.mergeSafe ? "ok" : "bad"}" data-merge-safe="${v.mergeSafe}" role="status">${v.mergeSafe ? "✓ merge-safe" : `✗ not merge-safe <span class="why">(${esc(v.reasons.join(", "))})</span>`}</p>
+<p class="revs">${rev(r.base)} → ${rev(r.head)} · base results: ${esc(r.options.base)}</p>
 <nav aria-label="sections"><ul>${HTML_SECTIONS.map((s) => `<li><a href="#${s}">${TITLES[s]} <b>${ctx.count(s)}</b></a></li>`).join("")}</ul>
 <button type="button" data-action="expand">Expand all</button> <button type="button" data-action="collapse">Collapse all</button></nav>
 </header>
@@ -120,7 +120,8 @@ function section(ctx: Ctx, s: HtmlSection): string {
   const depNote = s === "newly-failing" && ctx.rows("dep-failed").length ? ` <span class="sub">+ ${ctx.rows("dep-failed").length} failing because a dependency fails</span>` : "";
   const heading = `<h2><span class="title">${TITLES[s]}</span> <span class="count">${rows.length}</span>${depNote}</h2>`;
   const content = inner || `<p class="none dim">None.</p>`;
-  const open = COLLAPSED.has(s) ? "" : " open";
+  // Empty sections stay closed too: the heading's 0 says it all.
+  const open = COLLAPSED.has(s) || !rows.length ? "" : " open";
   return `<section id="${s}" data-section="${s}" data-count="${rows.length}"${extra} class="${rows.length ? "" : "empty"}">
 <details class="section"${open}><summary>${heading}</summary>
 ${content}
@@ -213,6 +214,12 @@ function ref(s: HtmlSection, a: AtomRow): string {
   if (s === "size-flag" && a.size) return `${link} package ${sizeText(a.size.nar)}, closure ${sizeText(a.size.closure)}`;
   if (s === "moved" && a.moved) return `${link} <code>${esc(a.moved.from)}</code> → <code>${esc(a.moved.to)}</code>`;
   return `${link} <span class="dim">${esc(a.category)}</span>${a.reasons[0] ? ` <span class="reason">${esc(reasonText(a, a.reasons[0]))}</span>` : ""}`;
+}
+
+/** A revision as given, and its commit when the name is not already the commit. */
+function rev(x: { rev: string; commit: string }): string {
+  const short = x.commit.slice(0, 12);
+  return x.commit.startsWith(x.rev) ? `<code>${esc(short)}</code>` : `<code>${esc(x.rev)}</code> <span class="dim">${esc(short)}</span>`;
 }
 
 function sizeRow(label: string, s: SizeChange): string {
