@@ -120,9 +120,11 @@ function section(ctx: Ctx, s: HtmlSection): string {
   const depNote = s === "newly-failing" && ctx.rows("dep-failed").length ? ` <span class="sub">+ ${ctx.rows("dep-failed").length} failing because a dependency fails</span>` : "";
   const heading = `<h2><span class="title">${TITLES[s]}</span> <span class="count">${rows.length}</span>${depNote}</h2>`;
   const content = inner || `<p class="none dim">None.</p>`;
-  // Empty sections stay closed too: the heading's 0 says it all.
-  const open = COLLAPSED.has(s) || !rows.length ? "" : " open";
-  return `<section id="${s}" data-section="${s}" data-count="${rows.length}"${extra} class="${rows.length ? "" : "empty"}">
+  // Empty sections stay closed too: the heading's 0 says it all (dep-failed rows under
+  // newly-failing count as content: their root may be in still-failing).
+  const empty = !inner;
+  const open = COLLAPSED.has(s) || empty ? "" : " open";
+  return `<section id="${s}" data-section="${s}" data-count="${rows.length}"${extra} class="${empty ? "empty" : ""}">
 <details class="section"${open}><summary>${heading}</summary>
 ${content}
 </details>

@@ -10,7 +10,8 @@ import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHtml } from "../../src/review/html.ts";
-import type { Review } from "../../src/review/types.ts";
+import { makeReview } from "../../src/review/report.ts";
+import type { AtomRow, Review, Side } from "../../src/review/types.ts";
 import { helloToml, makeFixture, PNG_C, type Fixture } from "./helpers.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -149,6 +150,55 @@ describe.skipIf(!haveChromium)("review index.html in Chromium", { timeout: 120_0
     expect(await page.locator('.row[data-key="png"] pre.log').textContent()).toBe(hostile.logTails[0]);
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(await page.locator("main img, main b[onmouseover]").count()).toBe(0);
+    for (const u of requests) expect(u, u).toMatch(/^(file:|data:)/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows every other section too: identical output, size flags with dependency and file changes, evaluation errors, still failing, moved", async () => {
+    const side = (status: Side["status"], size = 1000): Side => ({ version: "1.0.0", dir: "x", pid: "0".repeat(64), storePath: "/nix/store/x", status, cid: "c", narSize: size, closureSize: size });
+    const row = (key: string, category: AtomRow["category"], more: Partial<AtomRow> = {}): AtomRow => ({ key, id: key, host: "wasm32-wasip1", change: "changed", category, base: side("cached"), head: side("built"), reasons: [{ kind: "version", from: "1.0.0", to: "1.0.1" }], blastRadius: 0, moved: null, identicalOutput: false, size: null, deps: [], closureAdded: null, files: [], failure: null, evaluationError: null, notBuilt: null, ...more });
+    const failure = (root: string) => ({ root, package: `${root}-1.0.0`, storePath: `/nix/store/${root}`, code: "E_BUILD_FAILED", message: "failed" });
+    const size = { nar: { base: 1000, head: 200_000, delta: 199_000 }, closure: { base: 5000, head: 300_000, delta: 295_000 }, flagged: true };
+    const rows = [
+      row("same", "still-succeeding", { identicalOutput: true, reasons: [{ kind: "dependency", atom: "z", chain: "same ← z 1.3→1.3.1", root: { kind: "version", from: "1.3", to: "1.3.1" } }] }),
+      row("big", "still-succeeding", { size, deps: [{ change: "U", name: "zlib", from: "1.3.0", to: "1.3.1", addedSize: 4096 }, { change: "A", name: "libx", from: null, to: "1.0", addedSize: 70_000 }], closureAdded: 74_096, files: [{ path: "lib/libbig.a", change: "modified", base: 1000, head: 200_000, diff: "@@ -1 +1 @@\n-old\n+new\n" }] }),
+      row("broken", "evaluation-error", { change: "evaluation-error", head: null, reasons: [], evaluationError: { dir: "libs/broken", code: "E_MANIFEST_SYNTAX", message: "libs/broken/atom.toml:3: expected ']'" } }),
+      row("old", "still-failing", { base: side("failed"), head: side("failed"), failure: failure("old") }),
+      row("needs-old", "dep-failed", { head: side("dep-failed"), failure: failure("old") }),
+      row("moved", "unchanged", { change: "unchanged", reasons: [], moved: { from: "a/moved", to: "b/moved" } }),
+    ];
+    const rv2 = makeReview({ base: { rev: "main", commit: "a".repeat(40) }, head: { rev: "pr", commit: "b".repeat(40) }, options: rv.options, rows, logs: new Map([["old", "cc old.c\nold.c:1: error: nope"]]) });
+    const file = join(out, "sections.html");
+    writeFileSync(file, renderHtml(rv2));
+    const { page, requests, errors } = await open(file);
+    expect(await page.locator("#verdict").textContent()).toBe("✗ not merge-safe (1 evaluation error, 1 size flag)");
+    const counts = Object.fromEntries(await page.locator("main > section").evaluateAll((els) => els.map((e) => [e.getAttribute("data-section"), Number(e.getAttribute("data-count"))])));
+    expect(counts).toMatchObject({ "evaluation-error": 1, "newly-failing": 0, "identical-output": 1, "size-flag": 1, "still-failing": 1, "still-succeeding": 2, unchanged: 1, moved: 1 });
+    expect(await page.locator('section[data-section="newly-failing"]').getAttribute("data-dep-failed")).toBe("1");
+    // Every in-page link has a target.
+    const hrefs = await page.locator('a[href^="#"]').evaluateAll((as) => as.map((a) => a.getAttribute("href")?.slice(1) ?? ""));
+    expect(hrefs.length).toBeGreaterThan(5);
+    for (const h of hrefs) expect(await page.locator(`[id="${decodeURIComponent(h)}"]`).count(), h).toBe(1);
+    // The size flag's link opens the collapsed still-succeeding section at "big", showing its size, dependencies and files.
+    await page.locator('section[data-section="size-flag"] a[href="#atom-big"]').click();
+    const big = page.locator('.row[data-key="big"]');
+    expect(await big.isVisible()).toBe(true);
+    const text = await big.innerText();
+    expect(text).toContain("[U] zlib 1.3.0→1.3.1 (+4.0 KiB)");
+    expect(text).toContain("[A] libx (+68 KiB)");
+    expect(text).toContain("closure +72 KiB");
+    expect(text).toMatch(/package\s+1000 B\s+195 KiB\s+\+194 KiB/);
+    expect(text).toContain("lib/libbig.a");
+    expect(await big.locator("pre.diff .add").textContent()).toBe("+new");
+    // A dep-failed row whose root still fails links to it in the still-failing section.
+    await page.locator('.row[data-key="needs-old"] a.root').click();
+    expect(await page.evaluate(() => document.querySelector(":target")?.closest("section")?.getAttribute("data-section"))).toBe("still-failing");
+    await page.locator('.row[data-key="old"] summary').click();
+    expect(await page.locator('.row[data-key="old"] pre.log').textContent()).toBe("cc old.c\nold.c:1: error: nope");
+    await page.locator('.row[data-key="broken"] summary').click();
+    expect(await page.locator('.row[data-key="broken"] pre.msg').textContent()).toContain("expected ']'");
+    await page.screenshot({ path: join(tmpdir(), "eka-review-sections.png"), fullPage: true });
     for (const u of requests) expect(u, u).toMatch(/^(file:|data:)/);
     expect(errors).toEqual([]);
     await page.close();
