@@ -1,6 +1,6 @@
 // Node-only: `eka review BASE HEAD` — should this change to a repository of atoms be merged?
 // Evaluates both revisions in temporary worktrees, builds what changed, compares, and writes
-// review.json (and review.md, logs/ generated from it). Exit 0 merge-safe, 1 regressions, 2 error.
+// review.json (and review.md, index.html, logs/ generated from it). Exit 0 merge-safe, 1 regressions, 2 error.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { isEkaError } from "../../errors.ts";
@@ -34,7 +34,7 @@ Options:
       --size-threshold SPEC  Flag growth above PERCENT% and BYTES together
                              (default 10%,64KiB; e.g. 5%,1MiB)
       --diff                 Text diffs of changed files in the outputs
-  -o, --out DIR              Write review.json, review.md and logs/ to DIR
+  -o, --out DIR              Write review.json, review.md, index.html and logs/ to DIR
       --json                 Print review.json instead of the Markdown
   -j, --jobs N               Run at most N build commands at once
       --no-progress          Do not show build progress
@@ -99,13 +99,14 @@ interface RunOptions {
 }
 
 async function review(baseRev: string, headRev: string, o: RunOptions): Promise<number> {
-  const [{ repoRoot, commitOf, withWorktree, evaluateTree, matchErrorHosts }, { classify }, { buildReview }, { compareRow }, report, { renderMarkdown }, { openStore }, { buildStateFor }] = await Promise.all([
+  const [{ repoRoot, commitOf, withWorktree, evaluateTree, matchErrorHosts }, { classify }, { buildReview }, { compareRow }, report, { renderMarkdown }, { renderHtml }, { openStore }, { buildStateFor }] = await Promise.all([
     import("../../review/evaluate.node.ts"),
     import("../../review/classify.ts"),
     import("../../review/build.node.ts"),
     import("../../review/compare.ts"),
     import("../../review/report.ts"),
     import("../../review/markdown.ts"),
+    import("../../review/html.ts"),
     import("../../store/open.node.ts"),
     import("../../builder/index.node.ts"),
   ]);
@@ -146,6 +147,7 @@ async function review(baseRev: string, headRev: string, o: RunOptions): Promise<
     mkdirSync(join(dir, "logs"), { recursive: true });
     writeFileSync(join(dir, "review.json"), json);
     writeFileSync(join(dir, "review.md"), md);
+    writeFileSync(join(dir, "index.html"), renderHtml(r.review));
     for (const g of r.review.failures) {
       const log = r.logs.get(g.root);
       if (g.log && log !== undefined) writeFileSync(join(dir, "logs", g.log), report.logTail(log, Infinity) + "\n");
