@@ -21,6 +21,8 @@ import { manifestError } from "./errors.ts";
 import { HASH_CACHE_FILE, HashCache, scanPath, type Scan } from "./hash-cache.node.ts";
 import { emptyLock, formatLock, LOCK_FILE, parseLock, type Lock, type LockedDep, type LockedSource } from "./lock.ts";
 import { MANIFEST_FILE, parseManifest, type DepDecl, type Manifest, type SourceDecl } from "./manifest.ts";
+import type { PackageIR } from "../ir/types.ts";
+import type { AtomGraph } from "./to-ir.ts";
 
 // Where cli/ still takes them from; the helpers live in util/host.node.ts.
 
@@ -50,6 +52,30 @@ export interface LoadOptions {
    * (`--allow-outside`), besides those in EKA_ALLOW_OUTSIDE. A fetched atom never may.
    */
   allowOutside?: readonly string[];
+  /** Shared by several loads (openLoadSession): each atom is loaded once, the hash cache saved by closeLoadSession. */
+  session?: LoadSession;
+}
+
+/**
+ * What several loadAtomGraph calls of one command share when they load many roots of one
+ * repository (`eka review` evaluates every atom of a revision): each atom directory is loaded,
+ * its lock checked and its path sources hashed once, the path-hash cache written once at the end,
+ * and atom → IR memoised across the roots.
+ */
+export interface LoadSession {
+  loaded: Map<string, Promise<AtomNode>>;
+  hashes: HashCache;
+  manifests: Map<string, Manifest>;
+  irMemo: Map<AtomGraph, Map<string, PackageIR>>;
+}
+
+export function openLoadSession(opts: LoadOptions = {}): LoadSession {
+  return { loaded: new Map(), hashes: openHashCache(opts), manifests: new Map(), irMemo: new Map() };
+}
+
+/** Saves the session's path-hash cache. */
+export function closeLoadSession(s: LoadSession): void {
+  saveHashCache(s.hashes);
 }
 
 /** The directory holding atom.toml: `ref` may name the directory or the file itself. */
@@ -91,16 +117,16 @@ interface Ctx extends LoadOptions {
 /** Loads the atom in `dir` and everything it depends on, resolving locks as needed. */
 export async function loadAtomGraph(dir: string, opts: LoadOptions = {}): Promise<AtomNode> {
   await initBlake3();
-  const loaded = new Map<string, Promise<AtomNode>>();
-  const hashes = openHashCache(opts);
+  const loaded = opts.session?.loaded ?? new Map<string, Promise<AtomNode>>();
+  const hashes = opts.session?.hashes ?? openHashCache(opts);
   const real = realpathSync(dir);
   const allowed = allowedDirs(opts.allowOutside);
   // A root named by a git URI is a checkout in the cache, as fetched as any git dependency.
   const bound = isFetched(real, opts) ? fetchedBound(real) : localBound(real, allowed);
   try {
-    return await loadOne(real, "path", { ...opts, hashes, allowed, manifests: new Map() }, [], loaded, bound);
+    return await loadOne(real, "path", { ...opts, hashes, allowed, manifests: opts.session?.manifests ?? new Map() }, [], loaded, bound);
   } finally {
-    saveHashCache(hashes);
+    if (!opts.session) saveHashCache(hashes);
   }
 }
 

@@ -73,7 +73,7 @@ export interface PreparedAtom {
 /** Loads (and, unless frozen, resolves) the atom in `dir` and gives its IR roots. */
 export async function prepareAtom(dir: string, choices: Choices, opts: LoadOptions = {}): Promise<PreparedAtom> {
   const [graph, seed] = await Promise.all([loadAtomGraph(dir, opts), seedPath(), initIR()]);
-  const memo = new Map();
+  const memo = opts.session?.irMemo ?? new Map();
   const roots = variantsOf(graph.manifest, choices).map((v) => atomToIR(graph, v, { seed }, memo));
   return { graph, roots };
 }

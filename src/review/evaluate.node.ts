@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { MANIFEST_FILE } from "../atom/manifest.ts";
-import type { AtomNode } from "../atom/resolve.node.ts";
+import { closeLoadSession, openLoadSession, type AtomNode, type LoadSession } from "../atom/resolve.node.ts";
 import { EkaError, isEkaError } from "../errors.ts";
 import { pidOf, storePathOf } from "../ir/pid.ts";
 import type { PackageIR } from "../ir/types.ts";
@@ -80,11 +80,22 @@ export function findAtoms(root: string): string[] {
 /** Evaluates every atom of the worktree `root` (the checkout of `commit`). */
 export async function evaluateTree(root: string, commit: string): Promise<SideEvaluation> {
   const result: SideEvaluation = { commit, root, atoms: [], errors: [], prepared: new Map() };
+  // One session for the revision: a dependency shared by many atoms is loaded and hashed once.
+  const session = openLoadSession();
+  try {
+    await evaluateAll(root, result, session);
+  } finally {
+    closeLoadSession(session);
+  }
+  return result;
+}
+
+async function evaluateAll(root: string, result: SideEvaluation, session: LoadSession): Promise<void> {
   for (const dir of findAtoms(root)) {
     const rel = relative(root, dir).split("\\").join("/");
     let p: PreparedAtom;
     try {
-      p = await prepareAtom(dir, {}, { frozen: true, write: false });
+      p = await prepareAtom(dir, {}, { frozen: true, write: false, session });
     } catch (e) {
       if (!isEkaError(e)) throw e;
       result.errors.push({ id: idFromText(dir) ?? rel, host: "*", dir: rel, code: e.code, message: e.message.split(root + "/").join("") });
@@ -97,7 +108,6 @@ export async function evaluateTree(root: string, commit: string): Promise<SideEv
       result.prepared.set(`${m.id}\0${atom.host}`, { graph: p.graph as AtomNode, roots: [ir] });
     }
   }
-  return result;
 }
 
 /**
