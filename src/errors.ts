@@ -63,6 +63,8 @@ export const ERROR_CODES = [
   "E_NOT_IN_CACHE",
   "E_CACHE_UNREACHABLE",
   "E_UNSUPPORTED_COMPRESSION",
+  "E_PORT_IN_USE",
+  "E_SERVE_LISTEN",
   // ir/: package IR
   "E_IR",
   "E_IR_CYCLE",
