@@ -86,6 +86,7 @@ export const ERROR_CODES = [
   "E_ABORTED",
   "E_NO_BUILD_HOST",
   "E_NO_PROGRAM",
+  "E_DIST_FORMAT",
   // atom/: manifests, locks, resolving
   "E_NO_ATOM",
   "E_MANIFEST_SYNTAX",
