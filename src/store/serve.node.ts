@@ -241,6 +241,7 @@ function parseRange(header: string, size: number): [number, number] | null | "un
 
 /** Writes bytes start..end (inclusive) of the chunks to `out`, waiting when it is full. */
 async function pumpRange(chunks: Iterable<Uint8Array>, start: number, end: number, out: Writable): Promise<void> {
+  const batch = new Batcher(out);
   let pos = 0;
   for (const chunk of chunks) {
     if (out.destroyed) return;
@@ -251,11 +252,43 @@ async function pumpRange(chunks: Iterable<Uint8Array>, start: number, end: numbe
       if (pos > end) break;
       continue;
     }
-    if (!out.write(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to))) await drained(out);
+    if (!batch.write(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to))) await drained(out);
     if (pos > end) break;
   }
+  if (!batch.flush()) await drained(out);
   out.end();
 }
+
+/**
+ * Gathers a NAR's many small pieces (headers, names, padding: a few bytes each) into writes of
+ * up to BATCH bytes; a socket write per piece costs a syscall and a TCP segment each, which made
+ * `nix copy` 3x slower than from a static file server. `write`/`flush` return what out.write did.
+ */
+class Batcher {
+  private buf = new Uint8Array(BATCH);
+  private used = 0;
+  constructor(private readonly out: Writable) {}
+  write(chunk: Uint8Array): boolean {
+    let ok = true;
+    if (this.used + chunk.length > BATCH) ok = this.flush();
+    if (chunk.length >= BATCH) return this.out.write(chunk) && ok;
+    this.keep(chunk);
+    return ok;
+  }
+  flush(): boolean {
+    if (this.used === 0) return true;
+    const full = this.buf.subarray(0, this.used);
+    this.buf = new Uint8Array(BATCH);
+    this.used = 0;
+    return this.out.write(full);
+  }
+  private keep(chunk: Uint8Array): void {
+    this.buf.set(chunk, this.used);
+    this.used += chunk.length;
+  }
+}
+
+const BATCH = 256 * 1024;
 
 function drained(out: Writable): Promise<void> {
   return new Promise((resolve) => {
@@ -278,11 +311,13 @@ async function compressTo(store: Store, storePath: string, kind: Exclude<ServeCo
   const stop = () => child.kill();
   out.once("close", stop);
   child.stdout.pipe(out);
+  const batch = new Batcher(child.stdin);
   try {
     for (const chunk of store.dump(storePath)) {
       if (out.destroyed || child.stdin.destroyed) break;
-      if (!child.stdin.write(chunk)) await drained(child.stdin);
+      if (!batch.write(chunk)) await drained(child.stdin);
     }
+    if (!child.stdin.destroyed) batch.flush();
   } finally {
     child.stdin.end();
   }
