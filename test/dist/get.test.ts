@@ -131,6 +131,24 @@ describe.skipIf(!hasDpkg)(`eka get --deb${hasDpkg ? "" : " [SKIPPED: dpkg-deb no
     expect(noEka.stderr).toContain("needs eka on PATH");
   }, 240_000);
 
+  it.skipIf(process.getuid?.() !== 0 || spawnSync("setpriv", ["--version"]).status !== 0)("as root, the same install also works as the unprivileged user nobody", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "eka-dist-nobody-"));
+    try {
+      const deb = path.join(dir, "hello.deb");
+      await eka(["get", path.join(REPO, "examples/hello"), "--deb", "--frozen", "-o", deb]);
+      const root = path.join(dir, "root");
+      for (const d of ["info", "updates", "triggers"]) fs.mkdirSync(path.join(root, "var/lib/dpkg", d), { recursive: true });
+      fs.writeFileSync(path.join(root, "var/lib/dpkg/status"), "");
+      fs.chmodSync(dir, 0o755);
+      await sh("chown", ["-R", "nobody", dir]);
+      await sh("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "dpkg", `--root=${root}`, "--log=/dev/null", "--force-not-root", "-i", deb], { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", HOME: dir } });
+      expect(fs.statSync(path.join(root, "usr/bin/hello")).uid).not.toBe(0);
+      expect(fs.existsSync(path.join(root, "usr/lib/eka/store", path.basename(hello), "bin/hello.wasm"))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("semver becomes a Debian version that sorts the same way", async () => {
     expect(debVersion("1.2.3", "x")).toBe("1.2.3");
     expect(debVersion("1.0.0-rc.1", "x")).toBe("1.0.0~rc.1");
