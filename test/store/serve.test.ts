@@ -151,6 +151,16 @@ describe.skipIf(!hasNix)(`eka store serve${skipReason}`, () => {
     expect((await fetch(`${url}/${"0".repeat(32)}.narinfo`)).status).toBe(404);
     expect((await fetch(`${url}/nar/${hashPart}-${"0".repeat(52)}.nar`)).status).toBe(404);
     expect((await fetch(`${url}/nix-cache-info`)).status).toBe(200);
+
+    // A client that goes away mid-NAR does not disturb the server.
+    const u = new URL(plainUrl);
+    await new Promise<void>((resolve) => {
+      const sock = net.connect(Number(u.port), "127.0.0.1", () => sock.write(`GET ${u.pathname} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      sock.once("data", () => sock.destroy());
+      sock.on("close", () => resolve());
+      sock.on("error", () => undefined);
+    });
+    expect((await fetch(plainUrl)).status).toBe(200);
   }, 120_000);
 
   it("uploads: refused when read-only (403) or without the token (401); nix copy --to with the token stores paths; a bad NAR stores nothing", async () => {
@@ -187,6 +197,19 @@ describe.skipIf(!hasNix)(`eka store serve${skipReason}`, () => {
     expect(await bad.text()).toMatch(/E_BAD_NAR|E_HASH_MISMATCH/);
     const missing = await fails(process.execPath, [path.join(REPO, "bin/eka.js"), "store", "path-info", fakePath], env);
     expect(missing.stderr).toMatch(/E_NOT_IN_STORE/);
+    // An upload cut off mid-body (the client goes away): nothing is staged for a narinfo to name.
+    const port = Number(new URL(url).port);
+    await new Promise<void>((resolve) => {
+      const sock = net.connect(port, "127.0.0.1", () => {
+        sock.write(`PUT /nar/cut.nar HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: ${nar.length}\r\n\r\n`);
+        sock.write(nar.subarray(0, 200), () => setTimeout(() => sock.destroy(), 100));
+      });
+      sock.on("close", () => resolve());
+      sock.on("error", () => undefined);
+    });
+    const cut = await put(`${hp}.narinfo`, `StorePath: ${fakePath}\nURL: nar/cut.nar\nCompression: none\nNarHash: ${narHash}\nNarSize: ${nar.length}\nReferences: \n`, "Bearer s3cret");
+    expect(cut.status).toBe(400);
+    expect(await cut.text()).toMatch(/was not uploaded first/);
     // A narinfo whose NAR was never uploaded.
     const orphan = await put(`${hp}.narinfo`, `StorePath: ${fakePath}\nURL: nar/never.nar\nCompression: none\nNarHash: ${narHash}\nNarSize: ${nar.length}\nReferences: \n`, "Bearer s3cret");
     expect(orphan.status).toBe(400);
