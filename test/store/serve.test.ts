@@ -67,7 +67,12 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const c of servers) if (c.exitCode === null) c.kill("SIGKILL");
+  // Ctrl-C, so each server removes its temp directory; SIGKILL only one that does not stop.
+  await Promise.all(servers.filter((c) => c.exitCode === null).map((c) => new Promise<void>((resolve) => {
+    const hard = setTimeout(() => c.kill("SIGKILL"), 10_000);
+    c.once("exit", () => (clearTimeout(hard), resolve()));
+    c.kill("SIGINT");
+  })));
   await run("chmod", ["-R", "u+w", tmp]).catch(() => undefined);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
