@@ -1,10 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    // vitest's default also leaves out every **/dist/** folder, which would skip test/dist/.
-    exclude: ["**/node_modules/**", "dist/**", "**/.git/**"],
+    // The default skips every dist/ folder; only the bundle's is output (test/dist/ is src/dist/'s tests).
+    exclude: [...configDefaults.exclude.filter((p) => p !== "**/dist/**"), "dist/**"],
     globalSetup: ["test/global-setup.ts"],
     // clang-in-wasm compiles are slow on 2 cores; individual tests set longer limits where needed.
     testTimeout: 120_000,

@@ -69,6 +69,8 @@ export const ERROR_CODES = [
   "E_OCI_NO_PROGRAM",
   "E_REGISTRY",
   "E_UNSUPPORTED_COMPRESSION",
+  "E_PORT_IN_USE",
+  "E_SERVE_LISTEN",
   // ir/: package IR
   "E_IR",
   "E_IR_CYCLE",
@@ -90,6 +92,7 @@ export const ERROR_CODES = [
   "E_ABORTED",
   "E_NO_BUILD_HOST",
   "E_NO_PROGRAM",
+  "E_DIST_FORMAT",
   // atom/: manifests, locks, resolving
   "E_NO_ATOM",
   "E_MANIFEST_SYNTAX",

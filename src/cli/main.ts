@@ -15,6 +15,7 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   resolve: () => import("./commands/resolve.ts"),
   build: () => import("./commands/build.ts"),
   run: () => import("./commands/run.ts"),
+  get: () => import("./commands/get.ts"),
   log: () => import("./commands/log.ts"),
   mirror: () => import("./commands/mirror.ts"),
   store: () => import("./commands/store.ts"),

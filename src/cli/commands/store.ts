@@ -5,6 +5,7 @@ import type { StoreCommand } from "./store/common.ts";
 import { verify, repair, gc } from "./store/maintain.ts";
 import { cache, keygen, narinfo, push, sign, substitute } from "./store/keys.ts";
 import { add, cat, ls, lsTree, pathInfo } from "./store/paths.ts";
+import { serve } from "./store/serve.ts";
 import { dump, exportCommand, importCommand, restore } from "./store/transfer.ts";
 
 export const summary = "Inspect and maintain the store (add, ls, path-info, cat, dump, verify, repair, gc, …)";
@@ -27,6 +28,7 @@ export const subcommands: Readonly<Record<string, StoreCommand>> = {
   cache,
   push,
   substitute,
+  serve,
   import: importCommand,
 };
 
