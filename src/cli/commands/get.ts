@@ -11,11 +11,11 @@ import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
 import { openDefaultStore } from "./build.ts";
 
-export const summary = "Build an atom if needed and write it as a tarball of its closure or a .deb";
-export const help = `Usage: eka get [ATOM] [--tar] [--deb] [-o FILE|DIR] [options] [--VARIANT=CHOICE…]
+export const summary = "Build an atom if needed and write it as a tarball of its closure, a .deb or an OCI image";
+export const help = `Usage: eka get [ATOM] [--tar] [--deb] [--oci [--wasm] [--push oci://HOST[:PORT]/REPO:TAG]] [-o FILE|DIR] [options] [--VARIANT=CHOICE…]
 
 Builds the atom ATOM (a directory, default the current one, or a git URI[@RANGE]) unless the
-store has it, then writes it in each format asked for; without --tar or --deb, in the formats
+store has it, then writes it in each format asked for; without --tar, --deb or --oci, in the formats
 its atom.toml lists in 'dist = [...]'. Prints the files written. The same atom gives the same
 bytes every time; every time stamp is SOURCE_DATE_EPOCH, else 0.
 
@@ -26,6 +26,13 @@ Formats:
                        its .wasm with 'eka wasi run' (the target needs Node.js 20+ and eka on
                        PATH), and the closure under /usr/lib/eka/store; default name
                        <package>_<version>_all.deb
+  --oci                An OCI image layout (a directory; default name <id>-<version>.oci): an
+                       image whose layers hold the closure at /nix/store/… (one deterministic
+                       layer per store path, the program as entrypoint), or with --wasm the
+                       WebAssembly artifact (the program's .wasm as an application/wasm layer)
+      --wasm           With --oci: the WebAssembly artifact flavour
+      --push REF       With --oci: also push the image to a registry, oci://HOST[:PORT]/REPO:TAG
+                       (loopback hosts over http, others https); prints REF@sha256:…
 
 Options:
   -o, --output PATH    The file to write (one format), or the directory for them (several);
@@ -44,11 +51,15 @@ Options:
 Examples:
   eka get ./examples/hello --tar -o hello.tar
   eka get ./examples/hello --deb && dpkg-deb --contents hello_1.0.0_all.deb
+  eka get ./examples/hello --oci --wasm --push oci://127.0.0.1:5000/eka/hello:1.0.0
 `;
 
 const OPTIONS = {
   tar: { type: "boolean" },
   deb: { type: "boolean" },
+  oci: { type: "boolean" },
+  wasm: { type: "boolean" },
+  push: { type: "string" },
   output: { type: "string", short: "o" },
   maintainer: { type: "string" },
   frozen: { type: "boolean" },
@@ -62,11 +73,13 @@ interface Made {
   storePath: string;
   mtime: number;
   maintainer: string;
+  oci: { flavour: "image" | "wasm"; push?: string };
 }
 
 interface Format {
   fileName(p: PreparedAtom): Promise<string>;
-  write(m: Made, file: string): Promise<void>;
+  /** Writes `file`; what it returns is printed too (a pushed image's reference). */
+  write(m: Made, file: string): Promise<string | void>;
 }
 
 const FORMATS: Record<string, Format> = {
@@ -98,18 +111,27 @@ const FORMATS: Record<string, Format> = {
       writeChunks(file, [deb]);
     },
   },
+  oci: {
+    fileName: async (p) => `${p.graph.manifest.atom.id}-${p.graph.manifest.atom.version}.oci`,
+    write: async (m, file) => {
+      const { ociGet } = await import("../../dist/oci.node.ts");
+      const r = await ociGet({ store: m.store, storePath: m.storePath, flavour: m.oci.flavour, out: file, ...(m.oci.push ? { push: m.oci.push } : {}) });
+      return `${r.digest}${r.pushed ? `\n${r.pushed}` : ""}`;
+    },
+  },
 };
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals, choices } = parseCommand({ command: "eka get", help, options: OPTIONS, args: { name: "ATOM", min: 0, max: 1 }, variants: true }, argv);
-  const asked = (["tar", "deb"] as const).filter((f) => values[f]);
+  const asked = (["tar", "deb", "oci"] as const).filter((f) => values[f]);
+  if ((values.wasm || values.push !== undefined) && !values.oci) throw new UsageError("eka get", "--wasm and --push go with --oci");
   const { archiveTime } = await import("../../dist/tar.node.ts");
   const mtime = archiveTime();
   const dir = await atomDirFromArg(positionals[0] ?? ".");
   const prepared = await prepareAtom(dir, choices, loadOptions(values));
   const m = prepared.graph.manifest;
   const formats: string[] = asked.length ? [...asked] : m.dist;
-  if (formats.length === 0) throw new UsageError("eka get", `say which format: --tar or --deb (or list them in ${m.file} as dist = ["tar", "deb"])`);
+  if (formats.length === 0) throw new UsageError("eka get", `say which format: --tar, --deb or --oci (or list them in ${m.file} as dist = ["tar", "deb", "oci"])`);
   for (const f of formats) {
     if (!FORMATS[f]) throw new EkaError("E_DIST_FORMAT", `${m.file}: dist lists '${f}', which eka get cannot make; it makes ${Object.keys(FORMATS).join(", ")}`);
   }
@@ -137,8 +159,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     const maintainer = values.maintainer ?? (process.env.DEBFULLNAME && process.env.DEBEMAIL ? `${process.env.DEBFULLNAME} <${process.env.DEBEMAIL}>` : "eka <noreply@invalid>");
     for (const [i, f] of formats.entries()) {
-      await (FORMATS[f] as Format).write({ prepared, store, storePath, mtime, maintainer }, files[i] as string);
-      process.stdout.write(`${files[i]}\n`);
+      const oci = { flavour: values.wasm ? ("wasm" as const) : ("image" as const), ...(values.push !== undefined ? { push: values.push } : {}) };
+      const said = await (FORMATS[f] as Format).write({ prepared, store, storePath, mtime, maintainer, oci }, files[i] as string);
+      process.stdout.write(`${files[i]}\n${said ? `${said}\n` : ""}`);
     }
   } finally {
     store.close();
