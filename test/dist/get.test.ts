@@ -195,6 +195,29 @@ describe("eka get: dist in atom.toml, and bad input", () => {
     expect(flag.stderr).toMatch(/unknown option '--rpm'/);
     const none = await fails(["get", path.join(REPO, "examples/hello")]);
     expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/say which format: --tar or --deb/);
+    expect(none.stderr).toMatch(/say which format: --tar, --deb or --oci/);
   }, 120_000);
+});
+
+describe("eka get --oci", () => {
+  it("writes an image layout with the same digest twice, which skopeo reads as the closure with the program as entrypoint", async () => {
+    const [dirA, digestA] = (await eka(["get", path.join(REPO, "examples/hello"), "--oci", "--frozen", "-o", path.join(tmp, "img-a")])).split("\n");
+    const [, digestB] = (await eka(["get", path.join(REPO, "examples/hello"), "--oci", "--frozen", "-o", path.join(tmp, "img-b")])).split("\n");
+    expect(dirA).toBe(path.join(tmp, "img-a"));
+    expect(digestA).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(digestB).toBe(digestA);
+    const wasm = (await eka(["get", path.join(REPO, "examples/hello"), "--oci", "--wasm", "--frozen", "-o", path.join(tmp, "wasm")])).split("\n")[1];
+    expect(wasm).not.toBe(digestA);
+    if (spawnSync("skopeo", ["--version"]).status !== 0) return;
+    const info = JSON.parse(await sh("skopeo", ["inspect", `oci:${path.join(tmp, "img-a")}:latest`])) as { Digest: string; Labels: Record<string, string>; Layers: string[] };
+    expect(info.Digest).toBe(digestA);
+    expect(info.Labels["dev.eka.store-path"]).toBe(hello);
+    expect(info.Layers.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("refuses --push without --oci", async () => {
+    const r = await fails(["get", path.join(REPO, "examples/hello"), "--tar", "--push", "oci://127.0.0.1:5/x:y"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--wasm and --push go with --oci");
+  });
 });
