@@ -20,6 +20,7 @@ import { EkaError } from "../errors.ts";
 import { parseStorePath } from "../store/store-path.ts";
 import type { Store } from "../store/store.ts";
 import { closureEntries, tarStream, type TarEntry } from "./tar.node.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 export const DEB_STORE_DIR = "/usr/lib/eka/store";
 
@@ -150,14 +151,7 @@ function gzip(b: Uint8Array): Uint8Array {
 }
 
 function concat(chunks: Iterable<Uint8Array>): Uint8Array {
-  const parts = [...chunks];
-  const out = new Uint8Array(parts.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of parts) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concatBytes([...chunks]);
 }
 
 /** A System V ar archive, as dpkg-deb writes it: `!<arch>\n`, then 60-byte headers. */
