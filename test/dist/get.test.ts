@@ -218,6 +218,6 @@ describe("eka get --oci", () => {
   it("refuses --push without --oci", async () => {
     const r = await fails(["get", path.join(REPO, "examples/hello"), "--tar", "--push", "oci://127.0.0.1:5/x:y"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--wasm and --push go with --oci");
+    expect(r.stderr).toContain("--wasm, --push and --program go with --oci");
   });
 });

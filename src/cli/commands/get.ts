@@ -33,6 +33,7 @@ Formats:
       --wasm           With --oci: the WebAssembly artifact flavour
       --push REF       With --oci: also push the image to a registry, oci://HOST[:PORT]/REPO:TAG
                        (loopback hosts over http, others https); prints REF@sha256:…
+  -p, --program NAME   With --oci: the program of the image (default: the atom's first)
 
 Options:
   -o, --output PATH    The file to write (one format), or the directory for them (several);
@@ -60,6 +61,7 @@ const OPTIONS = {
   oci: { type: "boolean" },
   wasm: { type: "boolean" },
   push: { type: "string" },
+  program: { type: "string", short: "p" },
   output: { type: "string", short: "o" },
   maintainer: { type: "string" },
   frozen: { type: "boolean" },
@@ -73,7 +75,7 @@ interface Made {
   storePath: string;
   mtime: number;
   maintainer: string;
-  oci: { flavour: "image" | "wasm"; push?: string };
+  oci: { flavour: "image" | "wasm"; push?: string; program?: string };
 }
 
 interface Format {
@@ -115,7 +117,8 @@ const FORMATS: Record<string, Format> = {
     fileName: async (p) => `${p.graph.manifest.atom.id}-${p.graph.manifest.atom.version}.oci`,
     write: async (m, file) => {
       const { ociGet } = await import("../../dist/oci.node.ts");
-      const r = await ociGet({ store: m.store, storePath: m.storePath, flavour: m.oci.flavour, out: file, ...(m.oci.push ? { push: m.oci.push } : {}) });
+      const program = m.oci.program ?? programsOf(m.prepared.graph.manifest)[0];
+      const r = await ociGet({ store: m.store, storePath: m.storePath, flavour: m.oci.flavour, out: file, ...(m.oci.push ? { push: m.oci.push } : {}), ...(program ? { program: `bin/${program}.wasm` } : {}) });
       return `${r.digest}${r.pushed ? `\n${r.pushed}` : ""}`;
     },
   },
@@ -124,7 +127,7 @@ const FORMATS: Record<string, Format> = {
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals, choices } = parseCommand({ command: "eka get", help, options: OPTIONS, args: { name: "ATOM", min: 0, max: 1 }, variants: true }, argv);
   const asked = (["tar", "deb", "oci"] as const).filter((f) => values[f]);
-  if ((values.wasm || values.push !== undefined) && !values.oci) throw new UsageError("eka get", "--wasm and --push go with --oci");
+  if ((values.wasm || values.push !== undefined || values.program !== undefined) && !values.oci) throw new UsageError("eka get", "--wasm, --push and --program go with --oci");
   const { archiveTime } = await import("../../dist/tar.node.ts");
   const mtime = archiveTime();
   const dir = await atomDirFromArg(positionals[0] ?? ".");
@@ -159,7 +162,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const maintainer = values.maintainer ?? (process.env.DEBFULLNAME && process.env.DEBEMAIL ? `${process.env.DEBFULLNAME} <${process.env.DEBEMAIL}>` : "eka <noreply@invalid>");
     for (const [i, f] of formats.entries()) {
-      const oci = { flavour: values.wasm ? ("wasm" as const) : ("image" as const), ...(values.push !== undefined ? { push: values.push } : {}) };
+      const oci = { flavour: values.wasm ? ("wasm" as const) : ("image" as const), ...(values.push !== undefined ? { push: values.push } : {}), ...(values.program !== undefined ? { program: values.program } : {}) };
       const said = await (FORMATS[f] as Format).write({ prepared, store, storePath, mtime, maintainer, oci }, files[i] as string);
       process.stdout.write(`${files[i]}\n${said ? `${said}\n` : ""}`);
     }
