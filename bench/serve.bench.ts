@@ -1,5 +1,5 @@
 // `eka store serve` figures: MB/s (of NAR bytes) for `nix copy --from http://…` pulling the
-// examples' closures (examples/hello and the seed it is built with, ~100 MB) through the server,
+// package set's outputs and their closures (pkgs/, built first) through the server,
 // against `nix copy --from file://…` of a binary cache holding the same paths — uncompressed (one
 // `eka store cache` wrote) and zstd (one Nix wrote). Each pull goes into a fresh Nix store; the
 // two sources alternate, five rounds, medians.
@@ -26,9 +26,12 @@ export async function run(): Promise<void> {
   const eka = async (args: string[]) => (await exec(process.execPath, [EKA, ...args], { env, maxBuffer: 1 << 26 })).stdout.trim();
   const nix = async (args: string[]) => (await exec("nix", [...NX, ...args], { env: nixEnv, maxBuffer: 1 << 26 })).stdout.trim();
   try {
-    await eka(["build", path.join(ROOT, "examples/hello"), "--frozen", "--no-progress"]);
-    const paths = fs.readdirSync(path.join(tmp, "store/info")).map((n) => `/nix/store/${n.replace(/\.json$/, "")}`).sort();
-    const infos = JSON.parse(await eka(["store", "path-info", "--json", ...paths])) as Array<{ narSize: number }>;
+    // The package set (pkgs/, sources from the mirror scripts/fill-mirror.sh fills): its outputs
+    // and their closures are what is pulled.
+    const built = JSON.parse(await eka(["build", path.join(ROOT, "pkgs"), "--frozen", "--no-progress", "--json"])) as { results: { storePath?: string }[] };
+    const roots = built.results.flatMap((r) => (r.storePath ? [r.storePath] : []));
+    const infos = JSON.parse(await eka(["store", "path-info", "--json", "--closure", ...roots])) as Array<{ path?: string; storePath?: string; narSize: number }>;
+    const paths = [...new Set(infos.map((i) => (i.path ?? i.storePath) as string))].sort();
     const bytes = infos.reduce((n, i) => n + i.narSize, 0);
     console.log(`  paths: ${paths.length} (${paths.map((p) => p.slice(44)).join(", ")}), ${(bytes / 1e6).toFixed(1)} MB of NAR`);
     const key = path.join(tmp, "k");
