@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { atomDirsFromArgs } from "../../src/cli/atoms.ts";
-import { eka, ekaAsync, mirror, PKGS, scratch } from "./helpers.ts";
+import { eka, ekaAsync, mirror, PKGS, scratch, ROOT } from "./helpers.ts";
 
 interface Row {
   atom: string;
@@ -58,12 +58,14 @@ describe("the package set", () => {
     // reachable from a networked machine; this one never is).
     const repo = scratch("nomirror");
     execFileSync("git", ["init", "-q", repo]);
-    cpSync(join(PKGS, "cjson"), join(repo, "cjson"), { recursive: true });
-    const toml = join(repo, "cjson", "atom.toml");
+    // As in this repository: pkgs/cjson, and the stage-1 libc atom its --libc=wasi-libc choice names.
+    cpSync(join(PKGS, "cjson"), join(repo, "pkgs/cjson"), { recursive: true });
+    cpSync(join(ROOT, "bootstrap/wasi-libc"), join(repo, "bootstrap/wasi-libc"), { recursive: true });
+    const toml = join(repo, "pkgs/cjson", "atom.toml");
     writeFileSync(toml, readFileSync(toml, "utf8").replace(/^url = ".*"$/m, 'url = "http://127.0.0.1:3/cJSON-1.7.15.tar.gz"'));
-    rmSync(join(repo, "cjson", "atom.lock"), { force: true });
+    rmSync(join(repo, "pkgs/cjson", "atom.lock"), { force: true });
     const env = { EKA_STORE: join(repo, "store"), EKA_CACHE: join(repo, "cache"), EKA_MIRRORS: join(repo, "empty-mirror"), EKA_FETCH_TIMEOUT: "10" };
-    const r = await ekaAsync(["build", join(repo, "cjson"), "--no-progress"], { env });
+    const r = await ekaAsync(["build", join(repo, "pkgs/cjson"), "--no-progress"], { env });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/error\[E_FETCH\]: source 'cjson': cannot get sha256:[0-9a-f]{64}/);
     expect(r.stderr).toContain("url http://127.0.0.1:3/cJSON-1.7.15.tar.gz: the connection was refused");
