@@ -2,7 +2,7 @@
 // match upstream's own expected symbol lists and link a program that runs; stage 2 builds the
 // package set against it with pids and bytes of its own; a tampered seed stops everything, and a
 // stage-1 libc that lost a source file is caught by its checks.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +34,15 @@ function tamperedSeed(file: string, at: number): string {
   writeFileSync(join(dir, "gen", file), bytes);
   return join(dir, "gen");
 }
+
+describe("bootstrap/wasi-libc/atom.toml", () => {
+  it("holds the file lists wasi-libc's own Makefile gives (asked of make, from the pinned tarball)", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts/wasi-libc-atom.ts"), "--check"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, EKA_CACHE: join(mirror(), "..") } });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("bootstrap/wasi-libc/atom.toml matches wasi-libc's Makefile");
+    expect(r.status).toBe(0);
+  });
+});
 
 describe("eka bootstrap verify", () => {
   it("reports both seed files with their sizes and pins", () => {
