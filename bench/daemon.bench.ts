@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { seedFiles } from "../src/bootstrap/seed.node.ts";
 import { sysrootDir } from "../src/toolchains/clang/seed.node.ts";
 import { nativeToolsMissing } from "./native-executor.ts";
+import { LUA_FLAGS } from "./pkgs.bench.ts";
 import { median, REPO, spawnMs, timeSpawns } from "./spawn-timing.ts";
 
 const EKA = join(REPO, "bin/eka.js");
@@ -90,7 +91,8 @@ async function singleCc(root: string, viaDaemon: NodeJS.ProcessEnv, inProcess: N
   mkdirSync(dir);
   const untar = spawnSync("tar", ["-xzf", join(cache, "mirror/sha256", LUA_SHA256), "-C", dir, "--strip-components=2", "lua-5.4.4/src"]);
   if (untar.status !== 0) return console.log("  single-file eka cc skipped: Lua's tarball is not in the mirror (scripts/fill-mirror.sh)");
-  const flags = ["-O2", "-c", "lvm.c", "-o", "lvm.o"];
+  // pkgs/lua's flags (LUA_FLAGS ends in -c).
+  const flags = [...LUA_FLAGS, "lvm.c", "-o", "lvm.o"];
   const eka = (env: NodeJS.ProcessEnv) => ({ args: [EKA, "cc", ...flags], env, cwd: dir });
   const n = 11;
   spawnMs([EKA, "cc", ...flags], viaDaemon, dir);

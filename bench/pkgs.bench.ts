@@ -67,7 +67,7 @@ async function cold(atoms: PreparedAtom[], storeDir: string, executor: NativeExe
 const LUA_TARBALL = "164c7849653b80ae67bec4b7473b884bf5cc8d2dca05653475ec2ed27b9ebf61";
 // Lua's core and libraries, with pkgs/lua's flags (setjmp through wasm exceptions, no tmpnam).
 const LUA_FILES = "lapi lcode lctype ldebug ldo ldump lfunc lgc llex lmem lobject lopcodes lparser lstate lstring ltable ltm lundump lvm lzio lauxlib lbaselib lcorolib ldblib liolib lmathlib loadlib loslib lstrlib ltablib lutf8lib linit".split(" ").map((f) => `${f}.c`);
-const LUA_FLAGS = ["-O2", "-mllvm", "-wasm-enable-sjlj", "-DLUA_COMPAT_5_3", "-Dl_signalT=int", "-DLUA_TMPNAMBUFSIZE=1", "-Dlua_tmpnam(b,e)={ (void)(b); e = 1; }", "-D_WASI_EMULATED_PROCESS_CLOCKS", "-c"];
+export const LUA_FLAGS = ["-O2", "-mllvm", "-wasm-enable-sjlj", "-DLUA_COMPAT_5_3", "-Dl_signalT=int", "-DLUA_TMPNAMBUFSIZE=1", "-Dlua_tmpnam(b,e)={ (void)(b); e = 1; }", "-D_WASI_EMULATED_PROCESS_CLOCKS", "-c"];
 
 /** `eka cc -c` of Lua's files in one command against native clang-22, two at a time: wall time. */
 export async function ccLua(dir: string): Promise<void> {
