@@ -115,7 +115,9 @@ async function warmLua(root: string): Promise<void> {
   if (!text.includes("defines = { LUA_COMPAT_5_3 = true,")) throw new Error("pkgs/lua/atom.toml changed: update bench/pkgs.bench.ts");
   let round = 0;
   const bump = () => writeFileSync(toml, text.replace("defines = { LUA_COMPAT_5_3 = true,", `defines = { EKA_BENCH_ROUND = ${round++}, LUA_COMPAT_5_3 = true,`));
-  const env = { ...process.env, EKA_STORE: join(root, "store"), EKA_CACHE: join(root, "cache"), XDG_RUNTIME_DIR: join(root, "run"), EKA_DAEMON: "on" };
+  // A cache of its own (the daemon's socket and pid live there), and the mirror of the real one.
+  const mirrors = [process.env.EKA_MIRRORS, join(process.env.EKA_CACHE ?? join(homedir(), ".cache/eka"), "mirror")].filter(Boolean).join(" ");
+  const env = { ...process.env, EKA_STORE: join(root, "store"), EKA_CACHE: join(root, "cache"), EKA_MIRRORS: mirrors, XDG_RUNTIME_DIR: join(root, "run"), EKA_DAEMON: "on" };
   execFileSync("mkdir", ["-p", env.XDG_RUNTIME_DIR]);
   const eka = join(ROOT, "bin/eka.js");
   const args = [eka, "build", join(root, "pkgs/lua"), "--no-progress"];
