@@ -7,7 +7,8 @@
 //    A second daemon kept at the one-shot flags (Liftoff only) shows where tiering crosses over;
 //  - one `eka cc -O2 -c` of Lua's lvm.c through the daemon and in-process, against one native
 //    `clang-22 -c` of the same file with the same flags and the seed's sysroot (goal <= 1.5x).
-// EKA_BENCH_ROUNDS sets the sqlite rounds (default 2; each is three full builds).
+// EKA_BENCH_ROUNDS sets the sqlite rounds (default 2; each is three full builds);
+// EKA_BENCH_PARTS=noop,sqlite,cc picks parts.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { seedFiles } from "../src/bootstrap/seed.node.ts";
 import { sysrootDir } from "../src/toolchains/clang/seed.node.ts";
 import { nativeToolsMissing } from "./native-executor.ts";
 import { LUA_FLAGS } from "./pkgs.bench.ts";
-import { median, REPO, spawnMs, timeSpawns } from "./spawn-timing.ts";
+import { benchPart, median, REPO, spawnMs, timeSpawns } from "./spawn-timing.ts";
 
 const EKA = join(REPO, "bin/eka.js");
 
@@ -35,9 +36,9 @@ export async function run(): Promise<void> {
   try {
     spawnMs([EKA, "daemon", "start"], base);
     spawnMs([EKA, "daemon", "start"], liftoff);
-    await noop(viaDaemon, inProcess);
-    await sqliteRebuild(root, viaDaemon, liftoff, inProcess);
-    await singleCc(root, viaDaemon, inProcess);
+    if (benchPart("noop")) await noop(viaDaemon, inProcess);
+    if (benchPart("sqlite")) await sqliteRebuild(root, viaDaemon, liftoff, inProcess);
+    if (benchPart("cc")) await singleCc(root, viaDaemon, inProcess);
     const st = spawnSync(process.execPath, [EKA, "daemon", "status"], { env: base, encoding: "utf8" }).stdout;
     console.log(st.trimEnd().replace(/^/gm, "  daemon: "));
   } finally {

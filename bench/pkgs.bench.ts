@@ -7,6 +7,7 @@
 //    against native clang-22 with 2 jobs on the same files and flags (goal <= 2.0x);
 //  - pkgs/lua rebuilt with every step re-run (a changed define) through a warm `eka daemon`
 //    against the same rebuild with native clang-22 through eka's scheduler (goal <= 1.3x).
+// EKA_BENCH_PARTS=cold,cc,warm picks parts (cold includes the no-op).
 // Sources come from the mirror scripts/fill-mirror.sh fills (EKA_MIRRORS, else $EKA_CACHE/mirror).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +18,7 @@ import { openStore } from "../src/store/open.node.ts";
 import { seedFiles } from "../src/bootstrap/seed.node.ts";
 import { sysrootDir } from "../src/toolchains/clang/seed.node.ts";
 import { NativeExecutor, nativeToolsMissing } from "./native-executor.ts";
-import { median, spawnMs, timeSpawns } from "./spawn-timing.ts";
+import { benchPart, median, spawnMs, timeSpawns } from "./spawn-timing.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const PKGS = process.env.EKA_BENCH_PKGS ?? join(ROOT, "pkgs");
@@ -30,6 +31,11 @@ export async function run(): Promise<void> {
     const atoms = await Promise.all(dirs.map((d) => prepareAtom(d, {}, { frozen: true })));
     const packages = new Set(atoms.flatMap((a) => a.roots.map((r) => r.name))).size;
     const missing = nativeToolsMissing();
+    if (!benchPart("cold")) {
+      if (!missing && benchPart("cc")) await ccLua(join(dir, "lua"));
+      if (!missing && benchPart("warm")) await warmLua(join(dir, "warm"));
+      return;
+    }
     let native: number | null = null;
     let nativeTools = 0;
     if (missing) console.log(`  native clang-22 baseline skipped: ${missing}`);
@@ -44,8 +50,8 @@ export async function run(): Promise<void> {
     const eka = await cold(atoms, join(dir, "eka"), undefined);
     console.log(`  eka (wasm clang, 2 workers), cold: ${(eka / 1000).toFixed(1)} s${native ? `  = ${(eka / native).toFixed(2)}x native through eka (goal <= 2.0x), ${(eka / nativeTools).toFixed(2)}x the native tools' best -j2` : ""}`);
     noop(join(dir, "eka"));
-    if (!missing) await ccLua(join(dir, "lua"));
-    if (!missing) await warmLua(join(dir, "warm"));
+    if (!missing && benchPart("cc")) await ccLua(join(dir, "lua"));
+    if (!missing && benchPart("warm")) await warmLua(join(dir, "warm"));
   } finally {
     spawnSync("chmod", ["-R", "u+w", dir]);
     rmSync(dir, { recursive: true, force: true });

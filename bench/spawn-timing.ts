@@ -29,3 +29,9 @@ export function timeSpawns(cmds: { args: string[]; env: NodeJS.ProcessEnv; cwd?:
   }
   return ms.map(median);
 }
+
+/** Whether a bench's part `name` runs: EKA_BENCH_PARTS=a,b runs only those (default: every part). */
+export function benchPart(name: string): boolean {
+  const parts = process.env.EKA_BENCH_PARTS?.split(",").map((p) => p.trim()).filter(Boolean);
+  return !parts?.length || parts.includes(name);
+}
