@@ -34,20 +34,34 @@ export function seedStorePath(version: string): string {
   return makeStorePath(h, `${SEED_NAME}-${version.replace(/[^0-9A-Za-z+\-._?=]/g, "_")}`);
 }
 
-/** Checks the files against the pins of `version` (E_SEED, E_HASH_MISMATCH naming both hashes). */
-export function verifySeed(version: string, { wasm, resourcesTar }: SeedBytes): void {
+/** One seed file against its pin: its BLAKE3, and the pin (null for a version eka has none for). */
+export interface SeedFileCheck {
+  file: "gen/llvm.core.wasm" | "gen/llvm-resources.tar";
+  size: number;
+  blake3: string;
+  pin: string | null;
+  ok: boolean;
+}
+
+/** Each file's hash against the pins of `version` (E_SEED when the module is not WebAssembly). */
+export function checkSeedFiles(version: string, { wasm, resourcesTar }: SeedBytes): SeedFileCheck[] {
   if (wasm.length < 8 || wasm[0] !== 0 || wasm[1] !== 0x61) throw new EkaError("E_SEED", `the seed module of @yowasp/clang ${version} is not WebAssembly; reinstall the package (npm ci)`);
   const pin = SEED_PINS[version];
-  if (!pin) return;
-  for (const [what, bytes, want] of [["gen/llvm.core.wasm", wasm, pin.wasm], ["gen/llvm-resources.tar", resourcesTar, pin.resourcesTar]] as const) {
+  return ([["gen/llvm.core.wasm", wasm, pin?.wasm], ["gen/llvm-resources.tar", resourcesTar, pin?.resourcesTar]] as const).map(([file, bytes, want]) => {
     const actual = toHex(blake3(bytes));
-    if (actual !== want) {
-      throw new EkaError(
-        "E_HASH_MISMATCH",
-        `the seed's ${what} of @yowasp/clang ${version} does not match its pin\n  expected: blake3:${want}\n  actual:   blake3:${actual}\nReinstall the package (npm ci); nothing was imported.`,
-      );
-    }
-  }
+    return { file, size: bytes.length, blake3: actual, pin: want ?? null, ok: want === undefined || actual === want };
+  });
+}
+
+/** The E_HASH_MISMATCH of a file that differs from its pin, naming both hashes. */
+export function seedMismatch(version: string, c: SeedFileCheck, fix = "Reinstall the package (npm ci); nothing was imported."): EkaError {
+  return new EkaError("E_HASH_MISMATCH", `the seed's ${c.file} of @yowasp/clang ${version} does not match its pin\n  expected: blake3:${c.pin}\n  actual:   blake3:${c.blake3}\n${fix}`);
+}
+
+/** Checks the files against the pins of `version` (E_SEED, E_HASH_MISMATCH naming both hashes). */
+export function verifySeed(version: string, bytes: SeedBytes): void {
+  const bad = checkSeedFiles(version, bytes).find((c) => !c.ok);
+  if (bad) throw seedMismatch(version, bad);
 }
 
 /**

@@ -54,12 +54,12 @@ export async function libcChecks(store: NodeStore, storePath: string): Promise<C
 
   // Makefile: nm --defined-only libc.a libwasi-emulated-*.a *.o | grep ' [[:upper:]] ' | sed … | LC_ALL=C sort
   const definedLines = await nm("--defined-only", pick(/^(libc\.a|libwasi-emulated-.*\.a|.*\.o)$/));
-  const defined = definedLines.flatMap((l) => (/ [A-Z] (\S+)$/.exec(l)?.[1] ? [/ [A-Z] (\S+)$/.exec(l)?.[1] as string] : [])).sort(byteOrder);
+  const defined = symbols(definedLines, / [A-Z] (\S+)$/).sort(byteOrder);
   const wantDefined = lines(expected("defined-symbols.txt"));
   // Makefile: each ' U ' symbol of libc.a libc-*.a *.o that no defined line holds as a word, but __mul*.
   const undefinedLines = await nm("--undefined-only", pick(/^(libc\.a|libc-.*\.a|.*\.o)$/));
   const definedText = defined.join("\n");
-  const undef = [...new Set(undefinedLines.flatMap((l) => (/ U (\S+)$/.exec(l)?.[1] ? [/ U (\S+)$/.exec(l)?.[1] as string] : [])))]
+  const undef = [...new Set(symbols(undefinedLines, / U (\S+)$/))]
     .sort(byteOrder)
     .filter((s) => !new RegExp(`(^|[^A-Za-z0-9_])${s.replace(/[.$]/g, "\\$&")}([^A-Za-z0-9_]|$)`, "m").test(definedText) && !s.startsWith("__mul"));
   const wantUndef = [...lines(expected("undefined-symbols.txt")), ...NEWER_LLVM_UNDEFINED].sort(byteOrder);
@@ -110,6 +110,8 @@ function listCheck(what: string, got: string[], want: string[]): CheckResult {
   return { what, ok: false, detail: [missing.length ? `missing: ${show(missing)}` : "", extra.length ? `unexpected: ${show(extra)}` : "", got.length !== want.length ? `${got.length} lines, expected ${want.length}` : ""].filter(Boolean).join("; ") };
 }
 
+/** The symbol names of nm's lines that `re` (one group: the name) matches. */
+const symbols = (nmLines: string[], re: RegExp) => nmLines.flatMap((l) => re.exec(l)?.[1] ?? []);
 const lines = (s: string) => s.split("\n").map((l) => l.trim()).filter(Boolean);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 /** LC_ALL=C sort: by bytes (code units, for these ASCII names). */

@@ -4,15 +4,15 @@
 // carry what the stage was checked against.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
-import { readSeed, seedFiles, seedVersion, ensureSeed } from "../bootstrap/seed.node.ts";
-import { seedStorePath, verifySeed, SEED_PINS } from "../bootstrap/seed.ts";
+import { ensureSeed, installedSeedPath, readSeed, seedFiles, seedVersion } from "../bootstrap/seed.node.ts";
+import { checkSeedFiles, seedStorePath, verifySeed, SEED_PINS, type SeedFileCheck } from "../bootstrap/seed.ts";
 import { CHAIN_FILE, parseChain, type ChainSpec } from "../bootstrap/chain.ts";
 import { EkaError } from "../errors.ts";
 import { storePathOf } from "../ir/pid.ts";
 import type { ProgressEvent } from "../builder/types.ts";
 import { parseStorePath } from "../store/store-path.ts";
 import type { NodeStore } from "../store/open.node.ts";
-import { blake3, initBlake3, toHex } from "../util/blake3.ts";
+import { initBlake3 } from "../util/blake3.ts";
 import { atomDirsFromArgs, buildPreparedEach, prepareAtom } from "./atoms.ts";
 import { libcChecks } from "./bootstrap-checks.ts";
 
@@ -82,9 +82,10 @@ async function stage0(opts: ChainOptions): Promise<StageRow> {
   await initBlake3();
   opts.say("stage 0: the seed, checked against its pins");
   const version = seedVersion();
-  const bytes = await readSeed();
-  verifySeed(version, bytes);
-  const storePath = await ensureSeed(opts.store);
+  // The files are hashed once: importing verifies them; a seed already in the store is verified here.
+  const present = opts.store.has(installedSeedPath());
+  if (present) verifySeed(version, await readSeed());
+  const storePath = present ? installedSeedPath() : await ensureSeed(opts.store);
   const info = opts.store.queryPathInfo(storePath);
   const pinned = SEED_PINS[version] !== undefined;
   return {
@@ -149,12 +150,8 @@ function buildOptions(opts: ChainOptions) {
   return { store: opts.store, ...(opts.jobs ? { jobs: opts.jobs } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
 }
 
-export interface SeedFileReport {
+export interface SeedFileReport extends Omit<SeedFileCheck, "file"> {
   file: string;
-  size: number;
-  blake3: string;
-  pin: string | null;
-  ok: boolean;
 }
 
 /** `eka bootstrap verify`: the seed's files, their sizes, hashes and pins (no store is touched). */
@@ -162,14 +159,7 @@ export async function verifySeedFiles(): Promise<{ version: string; storePath: s
   await initBlake3();
   const version = seedVersion();
   const f = seedFiles();
-  const pin = SEED_PINS[version];
-  const files = [
-    { file: f.wasm, pin: pin?.wasm ?? null },
-    { file: f.resources, pin: pin?.resourcesTar ?? null },
-  ].map(({ file, pin }) => {
-    const bytes = readFileSync(file);
-    const b3 = toHex(blake3(bytes));
-    return { file: resolvePath(file), size: bytes.length, blake3: b3, pin, ok: pin === null || pin === b3 };
-  });
+  const checks = checkSeedFiles(version, await readSeed());
+  const files = checks.map((c, i) => ({ ...c, file: resolvePath(i === 0 ? f.wasm : f.resources) }));
   return { version, storePath: seedStorePath(version), files };
 }

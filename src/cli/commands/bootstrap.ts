@@ -5,6 +5,7 @@ import { parseCommand, positiveInt, UsageError } from "../args.ts";
 import { defaultRoot, runChain, verifySeedFiles, type StageRow } from "../bootstrap.ts";
 import { interruptible } from "../interrupt.ts";
 import { ProgressRenderer } from "../progress.ts";
+import { seedMismatch } from "../../bootstrap/seed.ts";
 import { NodeStore } from "../../store/open.node.ts";
 import { openDefaultStore } from "./build.ts";
 import { seconds, size } from "./build-set.ts";
@@ -130,6 +131,6 @@ Options:
     for (const f of r.files) process.stdout.write(`  ${f.ok ? "ok      " : "MISMATCH"}  ${size(f.size).padStart(8)}  blake3:${f.blake3}  ${f.file}${f.pin === null ? "  (no pin for this version)" : ""}\n`);
   }
   const bad = r.files.find((f) => !f.ok);
-  if (bad) throw new EkaError("E_HASH_MISMATCH", `the seed's ${bad.file} does not match its pin\n  expected: blake3:${bad.pin}\n  actual:   blake3:${bad.blake3}\nReinstall @yowasp/clang (npm ci); nothing was built.`);
+  if (bad) throw seedMismatch(r.version, { ...bad, file: bad.file.endsWith(".wasm") ? "gen/llvm.core.wasm" : "gen/llvm-resources.tar" }, `(${bad.file}) Reinstall @yowasp/clang (npm ci); nothing was built.`);
   return 0;
 }
