@@ -7,15 +7,14 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { CHROMIUM, haveChromium, launchChromium } from "../helpers/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHtml } from "../../src/review/html.ts";
 import { makeReview } from "../../src/review/report.ts";
 import type { AtomRow, Review, Side } from "../../src/review/types.ts";
 import { helloToml, makeFixture, PNG_C, type Fixture } from "./helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`review index.html test skipped: ${CHROMIUM} is absent`);
 
 /** The issue's order (evaluation errors first, still succeeding collapsed near the end). */
@@ -39,10 +38,7 @@ beforeAll(async () => {
   const r = await f.eka(["review", base, head, "-o", out, "--no-progress"]);
   if (r.status !== 1) throw new Error(`eka review: exit ${r.status}, expected 1 (regressions):\n${r.stderr}`);
   rv = JSON.parse(readFileSync(join(out, "review.json"), "utf8")) as Review;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {

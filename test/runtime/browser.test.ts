@@ -1,17 +1,15 @@
 // The core (runtime + VFS) bundles for the browser with no node: module, and the bundle runs a
 // WASI program — the probe compiled by the seed clang — in real Chromium, with the same output
 // as in Node.
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { build } from "esbuild";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser } from "playwright-core";
+import { CHROMIUM, haveChromium, launchChromium } from "../helpers/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryFS } from "../../src/runtime/index.ts";
 import { probeWasm, runProbe } from "./helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`browser bundle test skipped: ${CHROMIUM} is absent`);
 
 const page = `<!doctype html><meta charset="utf-8"><script type="module">
@@ -43,10 +41,7 @@ describe.skipIf(!haveChromium)("browser bundle", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
