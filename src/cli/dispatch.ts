@@ -14,3 +14,6 @@ export function runNamed(name: string, argv: string[]): Promise<number> {
   if (!registered) throw new Error("the command table is not loaded (src/cli/main.ts registers it)");
   return registered(name, argv);
 }
+
+/** The commands a running `eka daemon` serves (main.ts sends them there; the server refuses others). */
+export const DAEMON_COMMANDS: ReadonlySet<string> = new Set(["build", "cc", "c++", "ar", "ld"]);

@@ -3,7 +3,7 @@ import { EkaError, isEkaError } from "../errors.ts";
 import { hostIoError } from "../util/io-errors.ts";
 import { didYouMean } from "../util/suggest.ts";
 import { HelpRequested, UsageError, type Command } from "./args.ts";
-import { setRunNamed } from "./dispatch.ts";
+import { DAEMON_COMMANDS, setRunNamed } from "./dispatch.ts";
 
 /**
  * Each command lives in its own module under ./commands (the shape is `Command` in ./args.ts) and
@@ -56,9 +56,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   return runNamed(name, rest);
 }
-
-/** The commands a running daemon serves: builds, and the seed's tools on the host's files. */
-const DAEMON_COMMANDS = new Set(["build", "cc", "c++", "ar", "ld"]);
 
 /** Runs the command `name` (a key of `commands`) in this process, as `eka NAME ARGV…` would. */
 export async function runNamed(name: string, argv: string[]): Promise<number> {

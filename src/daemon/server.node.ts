@@ -4,6 +4,7 @@
 // Each request gets its own env, cwd, stdout and stderr (ambient.node.ts) and cancel signal.
 import { linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { DAEMON_COMMANDS } from "../cli/dispatch.ts";
 import { isAlive } from "../util/host.node.ts";
 import { clientStream, inRequest } from "./ambient.node.ts";
 import { daemonPaths, hello, helloMismatch, onMessages, readPid, send, type DaemonStatus, type Request } from "./protocol.node.ts";
@@ -11,8 +12,6 @@ import { daemonPaths, hello, helloMismatch, onMessages, readPid, send, type Daem
 /** Runs one command as the CLI would (errors printed, exit status returned). */
 export type RunCommand = (command: string, argv: string[]) => Promise<number>;
 
-/** The commands a client may send. */
-const SERVED = new Set(["build", "cc", "c++", "ar", "ld"]);
 
 export interface ServeOptions {
   run: RunCommand;
@@ -120,7 +119,7 @@ async function runRequest(sock: Socket, req: Extract<Request, { t: "run" }>, sig
   };
   let code: number;
   try {
-    code = SERVED.has(req.command)
+    code = DAEMON_COMMANDS.has(req.command)
       ? await inRequest(ctx, () => run(req.command, req.argv))
       : (ctx.stderr.write(`eka daemon: '${req.command}' is not served by the daemon\n`), 2);
   } catch (e) {
