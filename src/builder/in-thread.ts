@@ -29,6 +29,9 @@ export class InThreadExecutor implements Executor {
       this.modules.set(module.key, m);
     }
     const fsOf = this.opts.fileSystemOf ?? ownFileSystem;
+    // A guest runs synchronously; between steps, let the thread's event loop run (messages,
+    // timers, progress, a signal), or a chain of steps holds it for the whole build.
+    await yieldToEventLoop();
     const r = await runWasi(await m, {
       args,
       env,
@@ -41,6 +44,12 @@ export class InThreadExecutor implements Executor {
     });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
+}
+
+/** A macrotask turn: setImmediate where the runtime has it (Node, Bun), else a zero timeout. */
+function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
 function ownFileSystem(m: Mount): FileSystem {

@@ -9,6 +9,7 @@ import { parseLock } from "../../src/atom/lock.ts";
 import { loadAtomGraph } from "../../src/atom/resolve.node.ts";
 import { EkaError } from "../../src/errors.ts";
 import { addGitVersion, git, gitAtomRepo, libAtom, tempDir, writeFiles } from "./helpers.ts";
+import { runEka } from "../helpers/spawn.ts";
 
 let root = "";
 let cache = "";
@@ -18,7 +19,7 @@ let baseUrl = "";
 const tarball = new TextEncoder().encode("pretend this is a tarball\n");
 
 const env = () => ({ ...process.env, EKA_STORE: join(root, "store"), EKA_CACHE: cache });
-const eka = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [join(__dirname, "../../bin/eka.js"), ...args], { cwd, env: env(), encoding: "utf8" });
+const eka = (cwd: string, ...args: string[]) => runEka(join(__dirname, "../../bin/eka.js"), args, { cwd, env: env() });
 const lockOf = (dir: string) => parseLock(readFileSync(join(dir, "atom.lock"), "utf8"));
 const app = (dir: string, deps: string) =>
   writeFiles(dir, {
@@ -87,18 +88,18 @@ describe("resolve", () => {
 
   it("--frozen fails on a stale lock and names what is stale; passes on a fresh one", async () => {
     const dir = app(join(root, "a4"), "");
-    expect(eka(dir, "resolve", "--frozen").status).toBe(1);
-    const r0 = eka(dir, "resolve");
+    expect((await eka(dir, "resolve", "--frozen")).status).toBe(1);
+    const r0 = await eka(dir, "resolve");
     expect(r0.status).toBe(0);
     expect(r0.stdout).toMatch(/^\.\/atom\.lock: srcs\.main \(not locked yet\) → blake3:[0-9a-f]{12}…\n$/);
-    expect(eka(dir, "resolve", "--frozen").status).toBe(0);
+    expect((await eka(dir, "resolve", "--frozen")).status).toBe(0);
     writeFileSync(join(dir, "src/main.c"), "int main(void) { return 1; }\n");
-    const r = eka(dir, "resolve", "--frozen");
+    const r = await eka(dir, "resolve", "--frozen");
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/E_LOCK_STALE.*atom\.lock is out of date/);
     expect(r.stderr).toMatch(/srcs\.main: the content of 'src' changed/);
-    expect(eka(dir, "build", "--frozen").stderr).toMatch(/E_LOCK_STALE/);
-    const again = eka(dir, "resolve", "--json");
+    expect((await eka(dir, "build", "--frozen")).stderr).toMatch(/E_LOCK_STALE/);
+    const again = await eka(dir, "resolve", "--json");
     expect(JSON.parse(again.stdout).changes).toEqual([{ atom: ".", entry: "srcs.main", reason: expect.stringMatching(/^the content of 'src' changed/) }]);
   });
 
@@ -116,29 +117,29 @@ describe("resolve", () => {
 });
 
 describe("eka add", () => {
-  it("adds a git dependency with a range and locks it; without --version it asks for ^highest", () => {
+  it("adds a git dependency with a range and locks it; without --version it asks for ^highest", async () => {
     const dir = app(join(root, "add1"), "");
-    const r = eka(dir, "add", lib.url, "--version", "~1.1");
+    const r = await eka(dir, "add", lib.url, "--version", "~1.1");
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/added mylib: mylib 1\.1\.1 \(v1\.1\.1/);
     expect(readFileSync(join(dir, "atom.toml"), "utf8")).toContain(`[deps.mylib]\nurl = "${lib.url}"\nversion = "~1.1"\n`);
     expect(lockOf(dir).deps.mylib?.version).toBe("1.1.1");
-    const r2 = eka(dir, "add", lib.url, "--name", "latest");
+    const r2 = await eka(dir, "add", lib.url, "--name", "latest");
     expect(r2.status).toBe(0);
     expect(readFileSync(join(dir, "atom.toml"), "utf8")).toContain(`version = "^2.0.0"`);
     expect(lockOf(dir).deps.latest?.version).toBe("2.0.0");
-    expect(eka(dir, "add", lib.url).stderr).toMatch(/E_EXISTS.*already has \[deps\.mylib\]/);
+    expect((await eka(dir, "add", lib.url)).stderr).toMatch(/E_EXISTS.*already has \[deps\.mylib\]/);
   });
 
-  it("adds a path dependency by its atom id, and leaves atom.toml alone when resolving fails", () => {
+  it("adds a path dependency by its atom id, and leaves atom.toml alone when resolving fails", async () => {
     const dir = app(join(root, "add2"), "");
     writeFiles(join(root, "pathlib"), libAtom("pathlib", "0.3.0"));
-    const r = eka(dir, "add", "../pathlib");
+    const r = await eka(dir, "add", "../pathlib");
     expect(r.status).toBe(0);
     expect(readFileSync(join(dir, "atom.toml"), "utf8")).toContain(`[deps.pathlib]\npath = "../pathlib"\n`);
     expect(lockOf(dir).deps.pathlib).toMatchObject({ kind: "path", id: "pathlib", version: "0.3.0" });
     const before = readFileSync(join(dir, "atom.toml"), "utf8");
-    const bad = eka(dir, "add", lib.url, "--version", "^9", "--name", "nine");
+    const bad = await eka(dir, "add", lib.url, "--version", "^9", "--name", "nine");
     expect(bad.status).toBe(1);
     expect(readFileSync(join(dir, "atom.toml"), "utf8")).toBe(before);
   });

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { run } from "../helpers/spawn.ts";
 
 const ROOT = path.join(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "eka-bigfile-"));
@@ -18,9 +19,9 @@ const SIZE = 2.5 * 2 ** 30;
 const MiB = 2 ** 20;
 
 /** `eka args` in `cwd` under /usr/bin/time -v: the result and the child's peak RSS in MiB. */
-function eka(args: string[], cwd: string) {
+async function eka(args: string[], cwd: string) {
   const env = { ...process.env, EKA_STORE: path.join(tmp, "store"), EKA_CACHE: path.join(tmp, "cache") };
-  const r = spawnSync("/usr/bin/time", ["-v", process.execPath, path.join(ROOT, "bin/eka.js"), ...args], { env, cwd, encoding: "utf8", timeout: 240_000 });
+  const r = await run("/usr/bin/time", ["-v", process.execPath, path.join(ROOT, "bin/eka.js"), ...args], { env, cwd, timeout: 240_000 });
   const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]) / 1024;
   return { ...r, rssMiB: rss };
 }
@@ -47,10 +48,10 @@ const lockedHash = (dir: string, name: string) => new RegExp(`\\[srcs\\.${name}\
 const sh = (cmd: string, cwd: string) => spawnSync("bash", ["-o", "pipefail", "-c", cmd], { cwd, encoding: "utf8" }).stdout.split(" ")[0];
 
 describe.skipIf(!hasTools)(`a file over 2 GiB in a path source${hasTools ? "" : " [SKIPPED: needs nix-store, b3sum and /usr/bin/time]"}`, () => {
-  it("eka resolve hashes it (in a directory and as a file source) in bounded memory, as nix-store --dump | b3sum and b3sum do", () => {
+  it("eka resolve hashes it (in a directory and as a file source) in bounded memory, as nix-store --dump | b3sum and b3sum do", async () => {
     const dir = path.join(tmp, "resolve");
     makeAtom(dir, `\n[srcs.blob]\npath = "data/big.bin"\nunpack = false\n`);
-    const r = eka(["resolve"], dir);
+    const r = await eka(["resolve"], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(lockedHash(dir, "data")).toBe(`blake3:${sh("nix-store --dump data | b3sum", dir)}`);
     expect(lockedHash(dir, "blob")).toBe(`blake3:${sh("b3sum data/big.bin", dir)}`);
@@ -59,18 +60,18 @@ describe.skipIf(!hasTools)(`a file over 2 GiB in a path source${hasTools ? "" : 
     expect(r.rssMiB).toBeLessThan(300);
   });
 
-  it("eka build copies the directory holding it into /build and checks the copy; the store holds none of it", () => {
+  it("eka build copies the directory holding it into /build and checks the copy; the store holds none of it", async () => {
     const dir = path.join(tmp, "build");
     makeAtom(dir, "");
-    const r = eka(["build", "--no-progress"], dir);
+    const r = await eka(["build", "--no-progress"], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/\/nix\/store\/[a-z0-9]{32}-big-0\.1\.0/);
     expect(lockedHash(dir, "data")).toBe(`blake3:${sh("nix-store --dump data | b3sum", dir)}`);
     // The compiler's memory, not the file's: 2.5 GiB read whole would not fit under this.
     expect(r.rssMiB).toBeLessThan(1024);
-    const ls = eka(["store", "ls"], dir);
+    const ls = await eka(["store", "ls"], dir);
     expect(ls.stdout).not.toMatch(/data|big\.bin/);
-    const v = eka(["store", "verify"], dir);
+    const v = await eka(["store", "verify"], dir);
     expect(v.status, v.stderr).toBe(0);
     // The sandbox's copy (made sparse) is gone with the build.
     const builds = path.join(tmp, "store", "builds");

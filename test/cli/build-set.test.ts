@@ -8,13 +8,14 @@ import { join } from "node:path";
 import { gzipSync } from "fflate";
 import { packTar } from "modern-tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEka } from "../helpers/spawn.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 const tmp = mkdtempSync(join(tmpdir(), "eka-set-"));
 const set = join(tmp, "set");
 const env = { ...process.env, EKA_STORE: join(tmp, "store"), EKA_CACHE: join(tmp, "cache"), EKA_MIRRORS: "", EKA_FETCH_TIMEOUT: "5" };
 function eka(args: string[], cwd = tmp) {
-  return spawnSync(process.execPath, [join(ROOT, "bin/eka.js"), ...args], { env, cwd, encoding: "utf8", timeout: 600_000 });
+  return runEka(join(ROOT, "bin/eka.js"), args, { env, cwd, timeout: 600_000 });
 }
 
 let tarHash = "";
@@ -45,8 +46,8 @@ afterAll(() => {
 });
 
 describe("eka build SET", () => {
-  it("builds every atom of the set, reports the one whose source no mirror has (and what needs it), and exits 1", () => {
-    const r = eka(["build", set, "--no-progress"]);
+  it("builds every atom of the set, reports the one whose source no mirror has (and what needs it), and exits 1", async () => {
+    const r = await eka(["build", set, "--no-progress"]);
     expect(r.status).toBe(1);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^package\s+status\s+time\s+size\s+closure$/);
@@ -61,13 +62,13 @@ describe("eka build SET", () => {
     expect(r.stderr).toMatch(/EKA_MIRRORS/);
   });
 
-  it("after 'eka mirror add' files the tarball, the set builds offline, and --json says what each package is", () => {
+  it("after 'eka mirror add' files the tarball, the set builds offline, and --json says what each package is", async () => {
     const mirror = join(tmp, "mirror");
-    const add = eka(["mirror", "add", "--mirror", mirror, join(tmp, "t-1.tar.gz")]);
+    const add = await eka(["mirror", "add", "--mirror", mirror, join(tmp, "t-1.tar.gz")]);
     expect(add.status).toBe(0);
     expect(add.stdout).toBe(`sha256:${tarHash}  ${join(tmp, "t-1.tar.gz")}\n`);
     expect(readdirSync(join(mirror, "sha256"))).toEqual([tarHash]);
-    const r = eka(["build", set, "--json", "--mirror", mirror]);
+    const r = await eka(["build", set, "--json", "--mirror", mirror]);
     expect(r.status).toBe(0);
     const rows = (JSON.parse(r.stdout) as { results: { atom: string; status: string; storePath: string; closureSize: number; narSize: number }[] }).results;
     expect(rows.map((x) => [x.atom, x.status])).toEqual([
@@ -84,24 +85,24 @@ describe("eka build SET", () => {
     }
   });
 
-  it("-o names one result, so it is a usage error with several atoms", () => {
-    const r = eka(["build", set, "-o", "result"]);
+  it("-o names one result, so it is a usage error with several atoms", async () => {
+    const r = await eka(["build", set, "-o", "result"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/out-link names one result/);
   });
 });
 
 describe("eka mirror verify", () => {
-  it("re-hashes a mirror and names a file whose bytes changed, exit 1", () => {
+  it("re-hashes a mirror and names a file whose bytes changed, exit 1", async () => {
     const mirror = join(tmp, "mirror");
-    expect(eka(["mirror", "verify", mirror]).stdout).toBe(`${mirror}: 1 files re-hashed: ok\n`);
+    expect((await eka(["mirror", "verify", mirror])).stdout).toBe(`${mirror}: 1 files re-hashed: ok\n`);
     const f = join(mirror, "sha256", tarHash);
     chmodSync(f, 0o644);
     writeFileSync(f, "tampered");
-    const r = eka(["mirror", "verify", mirror, "--json"]);
+    const r = await eka(["mirror", "verify", mirror, "--json"]);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ files: 1, bad: [{ file: f }] });
-    const missing = eka(["mirror", "verify", join(tmp, "nowhere")]);
+    const missing = await eka(["mirror", "verify", join(tmp, "nowhere")]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/E_NO_MIRROR.*no mirror at/);
   });

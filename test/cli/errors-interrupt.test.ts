@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { runEka } from "../helpers/spawn.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "eka-sigint-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -62,7 +63,7 @@ it("the first Ctrl-C stops a running compile at once, exits 130 and leaves no lo
   expect(fs.readdirSync(path.join(store, "builds")), "no sandbox left").toEqual([]);
   expect(spawnSync(process.execPath, [path.join(ROOT, "bin/eka.js"), "store", "ls"], { env, encoding: "utf8" }).stdout).not.toMatch(/-slow-/);
 
-  const again = spawnSync(process.execPath, [path.join(ROOT, "bin/eka.js"), "build", dir, "--no-progress"], { env, encoding: "utf8" });
+  const again = await runEka(path.join(ROOT, "bin/eka.js"), ["build", dir, "--no-progress"], { env });
   expect(again.stderr).toBe("");
   expect(again.status).toBe(0);
   expect(again.stdout).toMatch(/-slow-0\.1\.0\n$/);

@@ -9,6 +9,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { run } from "../helpers/spawn.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "eka-errors-"));
 // Readable by the unprivileged user some tests run as.
@@ -22,18 +23,18 @@ afterAll(() => {
 const ROOT = path.join(import.meta.dirname, "../..");
 const cache = path.join(tmp, "cache");
 
-function eka(args: string[], opts: { store?: string; cwd?: string; asNobody?: boolean; timeout?: number } = {}) {
+async function eka(args: string[], opts: { store?: string; cwd?: string; asNobody?: boolean; timeout?: number } = {}) {
   const env = { ...process.env, EKA_STORE: opts.store ?? path.join(tmp, "store"), EKA_CACHE: cache };
   const argv = [path.join(ROOT, "bin/eka.js"), ...args];
   const t0 = Date.now();
   const r = opts.asNobody
-    ? spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, ...argv], { env, cwd: opts.cwd ?? tmp, encoding: "utf8", timeout: opts.timeout ?? 60_000 })
-    : spawnSync(process.execPath, argv, { env, cwd: opts.cwd ?? tmp, encoding: "utf8", timeout: opts.timeout ?? 60_000 });
+    ? await run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, ...argv], { env, cwd: opts.cwd ?? tmp, timeout: opts.timeout ?? 60_000 })
+    : await run(process.execPath, argv, { env, cwd: opts.cwd ?? tmp, timeout: opts.timeout ?? 60_000 });
   return { ...r, ms: Date.now() - t0 };
 }
 
 /** Asserts the one-line coded error a user should see: the code, the words, exit 1, no stack. */
-function expectCoded(r: ReturnType<typeof eka>, code: string, ...words: (string | RegExp)[]) {
+function expectCoded(r: Awaited<ReturnType<typeof eka>>, code: string, ...words: (string | RegExp)[]) {
   const line = r.stderr.split("\n").filter((l) => l.startsWith("eka: error"));
   expect(r.stderr, r.stderr).not.toMatch(/internal error|\n\s+at /);
   expect(line, r.stderr).toHaveLength(1);
@@ -42,8 +43,8 @@ function expectCoded(r: ReturnType<typeof eka>, code: string, ...words: (string 
   expect(r.status, r.stderr).toBe(1);
 }
 
-function expectVerified(store: string) {
-  const v = eka(["store", "verify"], { store });
+async function expectVerified(store: string) {
+  const v = await eka(["store", "verify"], { store });
   expect(v.stderr + v.stdout).toMatch(/ok/);
   expect(v.status, v.stdout + v.stderr).toBe(0);
   const left = fs.existsSync(path.join(store, "tmp")) ? fs.readdirSync(path.join(store, "tmp")) : [];
@@ -71,84 +72,84 @@ function atom(dir: string, files: Record<string, string> = {}): string {
 }
 
 describe("eka init where nothing can be created", () => {
-  it("fails at once, naming the path (no loop on /proc, no stack)", () => {
+  it("fails at once, naming the path (no loop on /proc, no stack)", async () => {
     fs.writeFileSync(path.join(tmp, "a-file"), "");
-    const proc = eka(["init", "/proc/eka-init-test"], { timeout: 10_000 });
+    const proc = await eka(["init", "/proc/eka-init-test"], { timeout: 10_000 });
     expectCoded(proc, "E_PERMISSION", "/proc/eka-init-test", /refuses new directories/);
     expect(proc.ms).toBeLessThan(5000);
-    expectCoded(eka(["init", path.join(tmp, "a-file", "x")]), "E_NOT_DIRECTORY", `${path.join(tmp, "a-file")} is a file where a directory is expected`, /move that file away/);
+    expectCoded(await eka(["init", path.join(tmp, "a-file", "x")]), "E_NOT_DIRECTORY", `${path.join(tmp, "a-file")} is a file where a directory is expected`, /move that file away/);
   });
 
-  it(`on a read-only file system says so${skipMount}`, (ctx) => {
+  it(`on a read-only file system says so${skipMount}`, async (ctx) => {
     if (!canMount) return ctx.skip();
     const ro = path.join(tmp, "ro-init");
     tmpfs(ro, "64k", true);
-    expectCoded(eka(["init", path.join(ro, "x")]), "E_PERMISSION", `${path.join(ro, "x")} is on a read-only file system`);
+    expectCoded(await eka(["init", path.join(ro, "x")]), "E_PERMISSION", `${path.join(ro, "x")} is on a read-only file system`);
   });
 });
 
 describe("the store's directory", () => {
-  it("a file where the store's directory should be is E_NOT_DIRECTORY naming it", () => {
+  it("a file where the store's directory should be is E_NOT_DIRECTORY naming it", async () => {
     fs.writeFileSync(path.join(tmp, "f.txt"), "x\n");
     fs.writeFileSync(path.join(tmp, "not-a-dir"), "");
-    expectCoded(eka(["store", "add", "f.txt"], { store: path.join(tmp, "not-a-dir", "store") }), "E_NOT_DIRECTORY", path.join(tmp, "not-a-dir"));
+    expectCoded(await eka(["store", "add", "f.txt"], { store: path.join(tmp, "not-a-dir", "store") }), "E_NOT_DIRECTORY", path.join(tmp, "not-a-dir"));
   });
 
-  it("a name too long is E_NAME_TOO_LONG naming it", () => {
+  it("a name too long is E_NAME_TOO_LONG naming it", async () => {
     const long = path.join(tmp, "s".repeat(300));
-    expectCoded(eka(["store", "add", "f.txt"], { store: long }), "E_NAME_TOO_LONG", long, /too long/);
+    expectCoded(await eka(["store", "add", "f.txt"], { store: long }), "E_NAME_TOO_LONG", long, /too long/);
   });
 
-  it(`a full disk is E_DISK_FULL, and the store stays as it was${skipMount}`, (ctx) => {
+  it(`a full disk is E_DISK_FULL, and the store stays as it was${skipMount}`, async (ctx) => {
     if (!canMount) return ctx.skip();
     const small = path.join(tmp, "small");
     tmpfs(small, "2m");
     const store = path.join(small, "store");
     fs.writeFileSync(path.join(tmp, "ok.txt"), "fits\n");
-    expect(eka(["store", "add", "ok.txt"], { store }).status).toBe(0);
+    expect((await eka(["store", "add", "ok.txt"], { store })).status).toBe(0);
     fs.writeFileSync(path.join(tmp, "big.bin"), new Uint8Array(3 << 20).fill(7));
-    expectCoded(eka(["store", "add", "big.bin"], { store }), "E_DISK_FULL", `writing to the store ${store}`, /no space left/, /eka store gc/);
-    expectVerified(store);
+    expectCoded(await eka(["store", "add", "big.bin"], { store }), "E_DISK_FULL", `writing to the store ${store}`, /no space left/, /eka store gc/);
+    await expectVerified(store);
     // A build meets it too (the seed does not fit), with the same line and a clean store after.
-    expectCoded(eka(["build", atom(path.join(tmp, "full-build")), "--no-progress"], { store }), "E_DISK_FULL", store);
-    expectVerified(store);
+    expectCoded(await eka(["build", atom(path.join(tmp, "full-build")), "--no-progress"], { store }), "E_DISK_FULL", store);
+    await expectVerified(store);
   });
 
-  it(`a read-only store is E_PERMISSION naming the store${skipMount}`, (ctx) => {
+  it(`a read-only store is E_PERMISSION naming the store${skipMount}`, async (ctx) => {
     if (!canMount) return ctx.skip();
     const dir = path.join(tmp, "ro-store");
     tmpfs(dir, "4m");
     const store = path.join(dir, "store");
-    expect(eka(["store", "add", "ok.txt"], { store }).status).toBe(0);
+    expect((await eka(["store", "add", "ok.txt"], { store })).status).toBe(0);
     expect(spawnSync("mount", ["-o", "remount,ro", dir]).status).toBe(0);
-    expectCoded(eka(["store", "add", "f.txt"], { store }), "E_PERMISSION", /read-only file system/, store);
-    expectCoded(eka(["build", atom(path.join(tmp, "ro-build")), "--no-progress"], { store }), "E_PERMISSION", store, /read-only/);
+    expectCoded(await eka(["store", "add", "f.txt"], { store }), "E_PERMISSION", /read-only file system/, store);
+    expectCoded(await eka(["build", atom(path.join(tmp, "ro-build")), "--no-progress"], { store }), "E_PERMISSION", store, /read-only/);
     expect(spawnSync("mount", ["-o", "remount,rw", dir]).status).toBe(0);
-    expectVerified(store);
+    await expectVerified(store);
   });
 
-  it.skipIf(!isRoot)("a store this user may not write is E_PERMISSION naming the path and the fix", () => {
+  it.skipIf(!isRoot)("a store this user may not write is E_PERMISSION naming the path and the fix", async () => {
     const store = path.join(tmp, "root-store");
-    expect(eka(["store", "add", "ok.txt"], { store }).status).toBe(0);
+    expect((await eka(["store", "add", "ok.txt"], { store })).status).toBe(0);
     fs.mkdirSync(cache, { recursive: true, mode: 0o777 });
     fs.chmodSync(cache, 0o777);
-    const r = eka(["store", "add", "ok.txt"], { store, asNobody: true });
+    const r = await eka(["store", "add", "ok.txt"], { store, asNobody: true });
     expectCoded(r, "E_PERMISSION", /permission denied: /, store, /writable|another store/);
-    expectVerified(store);
+    await expectVerified(store);
   });
 });
 
 describe("source trees", () => {
-  it("a name that is not valid UTF-8 is refused naming it byte for byte, never mangled", () => {
+  it("a name that is not valid UTF-8 is refused naming it byte for byte, never mangled", async () => {
     const dir = atom(path.join(tmp, "latin1"));
     fs.writeFileSync(Buffer.concat([Buffer.from(path.join(dir, "src", "caf")), Buffer.from([0xe9]), Buffer.from(".c")]), "");
     const store = path.join(tmp, "utf8-store");
-    expectCoded(eka(["build", dir, "--no-progress"], { store }), "E_BAD_FILE_NAME", `${path.join(dir, "src")}/caf\\xe9.c`, /not valid UTF-8/, /rename it/);
-    expectCoded(eka(["store", "add", path.join(dir, "src")], { store }), "E_BAD_FILE_NAME", "caf\\xe9.c");
-    expect(eka(["store", "ls"], { store }).stdout).toBe("");
+    expectCoded(await eka(["build", dir, "--no-progress"], { store }), "E_BAD_FILE_NAME", `${path.join(dir, "src")}/caf\\xe9.c`, /not valid UTF-8/, /rename it/);
+    expectCoded(await eka(["store", "add", path.join(dir, "src")], { store }), "E_BAD_FILE_NAME", "caf\\xe9.c");
+    expect((await eka(["store", "ls"], { store })).stdout).toBe("");
   });
 
-  it("a file over the size limit read whole (a file source, eka store add) is E_FILE_TOO_LARGE, nothing of it stored", () => {
+  it("a file over the size limit read whole (a file source, eka store add) is E_FILE_TOO_LARGE, nothing of it stored", async () => {
     // A directory holding such a file is hashed and copied in chunks: test/cli/bigfile.test.ts.
     const dir = atom(path.join(tmp, "huge"));
     const big = path.join(dir, "big.bin");
@@ -158,33 +159,33 @@ describe("source trees", () => {
     const toml = path.join(dir, "atom.toml");
     fs.writeFileSync(toml, fs.readFileSync(toml, "utf8").replace('kind = "c"', 'kind = "c"\nsrc = "main"') + `\n[srcs.blob]\npath = "big.bin"\nunpack = false\n`);
     const store = path.join(tmp, "huge-store");
-    const r = eka(["build", dir, "--no-progress"], { store });
+    const r = await eka(["build", dir, "--no-progress"], { store });
     expectCoded(r, "E_FILE_TOO_LARGE", big, /2\.5 GiB/, /1 GiB/, /name the directory holding it/);
     expect(r.ms).toBeLessThan(60_000);
-    expectCoded(eka(["store", "add", big], { store }), "E_FILE_TOO_LARGE", big);
+    expectCoded(await eka(["store", "add", big], { store }), "E_FILE_TOO_LARGE", big);
     // Only the seed, stored before the sources are loaded; nothing of the refused file.
-    expect(eka(["store", "ls"], { store }).stdout.trim().split("\n")).toEqual([expect.stringMatching(/-llvm-seed-/)]);
-    expectVerified(store);
+    expect((await eka(["store", "ls"], { store })).stdout.trim().split("\n")).toEqual([expect.stringMatching(/-llvm-seed-/)]);
+    await expectVerified(store);
   });
 
-  it("a tree nested too deep for the file system is E_NAME_TOO_LONG", () => {
+  it("a tree nested too deep for the file system is E_NAME_TOO_LONG", async () => {
     const deep = path.join(tmp, "deep");
     fs.mkdirSync(deep);
     // Made with relative mkdirs, the only way a tree gets past PATH_MAX.
     expect(spawnSync("bash", ["-c", "p=$(printf 'dddd/%.0s' $(seq 100)); for i in $(seq 11); do mkdir -p $p && cd $p || exit 1; done; echo x > f"], { cwd: deep }).status).toBe(0);
-    expectCoded(eka(["store", "add", deep], { store: path.join(tmp, "deep-store") }), "E_NAME_TOO_LONG", /nested too deep/);
+    expectCoded(await eka(["store", "add", deep], { store: path.join(tmp, "deep-store") }), "E_NAME_TOO_LONG", /nested too deep/);
   });
 
-  it(`a read-only atom directory whose atom.lock must be written names atom.lock, not a temp file${skipMount}`, (ctx) => {
+  it(`a read-only atom directory whose atom.lock must be written names atom.lock, not a temp file${skipMount}`, async (ctx) => {
     if (!canMount) return ctx.skip();
     const dir = path.join(tmp, "ro-atom");
     tmpfs(dir, "256k");
     const a = atom(path.join(dir, "a"));
     expect(spawnSync("mount", ["-o", "remount,ro", dir]).status).toBe(0);
-    expectCoded(eka(["build", a, "--no-progress"], { store: path.join(tmp, "ro-atom-store") }), "E_PERMISSION", new RegExp(`${path.join(a, "atom.lock")} is on a read-only file system`));
+    expectCoded(await eka(["build", a, "--no-progress"], { store: path.join(tmp, "ro-atom-store") }), "E_PERMISSION", new RegExp(`${path.join(a, "atom.lock")} is on a read-only file system`));
   });
 
-  it.skipIf(!isRoot)("an atom directory this user may not read is E_PERMISSION naming the file", () => {
+  it.skipIf(!isRoot)("an atom directory this user may not read is E_PERMISSION naming the file", async () => {
     const dir = atom(path.join(tmp, "secret"));
     fs.chmodSync(path.join(dir, "src", "main.c"), 0o600);
     const store = path.join(tmp, "nobody-store");
@@ -193,7 +194,7 @@ describe("source trees", () => {
     fs.mkdirSync(cache, { recursive: true });
     fs.chmodSync(cache, 0o777);
     fs.chmodSync(dir, 0o777);
-    expectCoded(eka(["build", dir, "--no-progress"], { store, asNobody: true }), "E_PERMISSION", path.join(dir, "src", "main.c"));
+    expectCoded(await eka(["build", dir, "--no-progress"], { store, asNobody: true }), "E_PERMISSION", path.join(dir, "src", "main.c"));
   });
 });
 
@@ -207,9 +208,9 @@ describe("url sources", () => {
     const port = (server.address() as net.AddressInfo).port;
     await new Promise<void>((r) => server.close(() => r()));
     urlAtom("refused", `http://127.0.0.1:${port}/x.tar.gz`);
-    expectCoded(eka(["build", "refused", "--no-progress"]), "E_FETCH", `http://127.0.0.1:${port}/x.tar.gz`, /connection was refused/, /ECONNREFUSED/);
+    expectCoded(await eka(["build", "refused", "--no-progress"]), "E_FETCH", `http://127.0.0.1:${port}/x.tar.gz`, /connection was refused/, /ECONNREFUSED/);
     urlAtom("nxdomain", "http://no-such-host.invalid/x.tar.gz");
-    expectCoded(eka(["build", "nxdomain", "--no-progress"]), "E_FETCH", "no-such-host.invalid", /DNS/);
+    expectCoded(await eka(["build", "nxdomain", "--no-progress"]), "E_FETCH", "no-such-host.invalid", /DNS/);
   });
 });
 

@@ -17,10 +17,10 @@ interface Status {
   workers: { started: number; jobs: number };
   modulesCompiled: number;
 }
-const status = (): Status => JSON.parse(sb.eka(["daemon", "status", "--json"]).stdout) as Status;
+const status = async (): Promise<Status> => JSON.parse((await sb.eka(["daemon", "status", "--json"])).stdout) as Status;
 
-beforeAll(() => {
-  const r = sb.eka(["daemon", "start"]);
+beforeAll(async () => {
+  const r = await sb.eka(["daemon", "start"]);
   expect(r.status, r.stderr).toBe(0);
 });
 
@@ -34,37 +34,37 @@ it("serves two clients building at once; both get the output a build without the
   // Progress came back from the daemon as it happened.
   expect(a.stderr()).toMatch(/built hello-1\.0\.0 in/);
   expect(b.stderr()).toMatch(/built small-0\.1\.0 in/);
-  expect(status().requests).toEqual({ running: 0, done: 2 });
-  const offA = sb.eka(["build", hello], { EKA_DAEMON: "off" });
-  const offB = sb.eka(["build", small], { EKA_DAEMON: "off" });
+  expect((await status()).requests).toEqual({ running: 0, done: 2 });
+  const offA = await sb.eka(["build", hello], { EKA_DAEMON: "off" });
+  const offB = await sb.eka(["build", small], { EKA_DAEMON: "off" });
   expect(a.stdout()).toBe(offA.stdout);
   expect(b.stdout()).toBe(offB.stdout);
   expect(a.stdout()).toMatch(/^\/nix\/store\/[a-z0-9]{32}-hello-1\.0\.0\n$/);
-  expect(status().requests.done, "EKA_DAEMON=off went around the daemon").toBe(2);
+  expect((await status()).requests.done, "EKA_DAEMON=off went around the daemon").toBe(2);
   // The seed was compiled once, in the daemon, for both.
-  expect(status().modulesCompiled).toBe(1);
+  expect((await status()).modulesCompiled).toBe(1);
 }, 240_000);
 
 it("a client killed mid-build cancels its request; the daemon carries on and serves the next", async () => {
   const dir = slowAtom(path.join(sb.tmp, "slow-killed"), 500, "slowk");
   const r = sb.spawnEka(["build", dir]);
   await r.seen(/cc:slowk\/main\.c/);
-  expect(status().requests.running).toBe(1);
+  expect((await status()).requests.running).toBe(1);
   r.child.kill("SIGKILL");
   await r.exited;
-  await until(() => status().requests.running === 0, 10_000, "the daemon to cancel the killed client's build");
-  const pid = status().pid;
+  await until(async () => (await status()).requests.running === 0, 10_000, "the daemon to cancel the killed client's build");
+  const pid = (await status()).pid;
   const hello = helloRepo(path.join(sb.tmp, "hello-after"));
-  const next = sb.eka(["build", hello, "--no-progress"]);
+  const next = await sb.eka(["build", hello, "--no-progress"]);
   expect(next.status, next.stderr).toBe(0);
   expect(next.stderr).toBe("");
   expect(next.stdout).toMatch(/-hello-1\.0\.0\n$/);
-  expect(status().pid).toBe(pid);
+  expect((await status()).pid).toBe(pid);
   // The cancelled build left no lock behind: it builds now, through the same daemon.
-  const again = sb.eka(["build", dir, "--no-progress"]);
+  const again = await sb.eka(["build", dir, "--no-progress"]);
   expect(again.status, again.stderr).toBe(0);
   expect(again.stdout).toMatch(/-slowk-0\.1\.0\n$/);
-  const verify = sb.eka(["store", "verify"]);
+  const verify = await sb.eka(["store", "verify"]);
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
 }, 240_000);
 
@@ -75,7 +75,7 @@ it("Ctrl-C in a client stops its own build only; another client's build finishes
   const b = sb.spawnEka(["build", theirs]);
   // Both compiles run on the daemon's pool when the first client is interrupted.
   await Promise.all([a.seen(/cc:slowm\/main\.c/), b.seen(/cc:slowt\/main\.c/)]);
-  expect(status().requests.running).toBe(2);
+  expect((await status()).requests.running).toBe(2);
   a.child.kill("SIGINT");
   const [ea, eb] = await Promise.all([a.exited, b.exited]);
   expect(ea.status).toBe(130);
@@ -87,7 +87,7 @@ it("Ctrl-C in a client stops its own build only; another client's build finishes
 
 it("a daemon killed mid-build: the client rebuilds in-process, with the path and cid of a build without the daemon", async () => {
   const dir = slowAtom(path.join(sb.tmp, "slow-dies"), 300, "slowd");
-  const pid = status().pid;
+  const pid = (await status()).pid;
   const r = sb.spawnEka(["build", dir]);
   await r.seen(/cc:slowd\/main\.c/);
   process.kill(pid, "SIGKILL");
@@ -97,40 +97,40 @@ it("a daemon killed mid-build: the client rebuilds in-process, with the path and
   expect(alive(pid)).toBe(false);
   // The same result as a build in a fresh store with no daemon at all.
   const fresh = path.join(sb.tmp, "fresh-store");
-  const off = sb.eka(["build", dir, "--json"], { EKA_DAEMON: "off", EKA_STORE: fresh });
-  const here = sb.eka(["build", dir, "--json"], { EKA_DAEMON: "off" });
+  const off = await sb.eka(["build", dir, "--json"], { EKA_DAEMON: "off", EKA_STORE: fresh });
+  const here = await sb.eka(["build", dir, "--json"], { EKA_DAEMON: "off" });
   const pick = (s: string) => (JSON.parse(s) as { results: { storePath: string; cid: string }[] }).results.map(({ storePath, cid }) => ({ storePath, cid }));
   expect(pick(here.stdout)).toEqual(pick(off.stdout));
   expect(r.stdout()).toBe(`${pick(off.stdout)[0]?.storePath}\n`);
-  const verify = sb.eka(["store", "verify"]);
+  const verify = await sb.eka(["store", "verify"]);
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
 }, 240_000);
 
-it("EKA_DAEMON=auto starts the daemon on first use", () => {
-  sb.eka(["daemon", "stop"]);
+it("EKA_DAEMON=auto starts the daemon on first use", async () => {
+  await sb.eka(["daemon", "stop"]);
   expect(daemonPid(sb.socket)).toBeUndefined();
   const hello = helloRepo(path.join(sb.tmp, "hello-auto"));
-  const r = sb.eka(["build", hello, "--no-progress"], { EKA_DAEMON: "auto" });
+  const r = await sb.eka(["build", hello, "--no-progress"], { EKA_DAEMON: "auto" });
   expect(r.status, r.stderr).toBe(0);
   expect(r.stderr).toBe("");
   expect(r.stdout).toMatch(/-hello-1\.0\.0\n$/);
-  expect(status().requests.done).toBe(1);
+  expect((await status()).requests.done).toBe(1);
 }, 120_000);
 
-it("a store and cache directory deleted while the daemon runs are made again by the next build through it", () => {
+it("a store and cache directory deleted while the daemon runs are made again by the next build through it", async () => {
   const store = path.join(sb.tmp, "deleted-store");
   const cache = path.join(sb.tmp, "deleted-cache");
   const hello = helloRepo(path.join(sb.tmp, "hello-deleted"));
-  const first = sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store, EKA_CACHE: cache });
+  const first = await sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store, EKA_CACHE: cache });
   expect(first.status, first.stderr).toBe(0);
   expect(fs.existsSync(cache)).toBe(true);
   for (const d of [store, cache]) {
     spawnSync("chmod", ["-R", "u+w", d]);
     fs.rmSync(d, { recursive: true, force: true });
   }
-  const done = status().requests.done;
-  const again = sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store, EKA_CACHE: cache });
+  const done = (await status()).requests.done;
+  const again = await sb.eka(["build", hello, "--no-progress"], { EKA_STORE: store, EKA_CACHE: cache });
   expect(again.status, again.stderr).toBe(0);
   expect(again.stdout).toBe(first.stdout);
-  expect(status().requests.done).toBe(done + 1);
+  expect((await status()).requests.done).toBe(done + 1);
 }, 120_000);

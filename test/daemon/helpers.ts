@@ -4,6 +4,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runEka } from "../helpers/spawn.ts";
 
 export const ROOT = path.join(import.meta.dirname, "../..");
 export const EKA = path.join(ROOT, "bin/eka.js");
@@ -12,7 +13,8 @@ export interface Sandbox {
   tmp: string;
   env: NodeJS.ProcessEnv;
   socket: string;
-  eka(args: string[], extra?: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string };
+  /** `eka ARGS` in the sandbox, without blocking the test worker (builds take long). */
+  eka(args: string[], extra?: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }>;
   spawnEka(args: string[], extra?: NodeJS.ProcessEnv): Running;
   cleanup(): void;
 }
@@ -36,8 +38,8 @@ export function sandbox(name: string): Sandbox {
     tmp,
     env,
     socket,
-    eka: (args, extra = {}) => {
-      const r = spawnSync(process.execPath, [EKA, ...args], { env: { ...env, ...extra }, encoding: "utf8", cwd: tmp });
+    eka: async (args, extra = {}) => {
+      const r = await runEka(EKA, args, { env: { ...env, ...extra }, cwd: tmp });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     spawnEka: (args, extra = {}) => {
@@ -120,9 +122,9 @@ export function slowAtom(dir: string, functions: number, id = "slow"): string {
 }
 
 /** Polls `f` until it returns true. */
-export async function until(f: () => boolean, timeoutMs = 20_000, what = "condition"): Promise<void> {
+export async function until(f: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = "condition"): Promise<void> {
   const t0 = Date.now();
-  while (!f()) {
+  while (!(await f())) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -11,7 +11,7 @@ const sb = sandbox("life");
 afterAll(() => sb.cleanup());
 
 it("start runs one daemon however often it is asked; status shows it; stop waits for it to exit", async () => {
-  const none = sb.eka(["daemon", "status"]);
+  const none = await sb.eka(["daemon", "status"]);
   expect(none.status).toBe(1);
   expect(none.stderr).toMatch(/error\[E_DAEMON_NOT_RUNNING\]: no eka daemon is running/);
 
@@ -25,48 +25,48 @@ it("start runs one daemon however often it is asked; status shows it; stop waits
   expect(pa.socket).toBe(sb.socket);
   expect(daemonPid(sb.socket)).toBe(pa.pid);
 
-  const again = sb.eka(["daemon", "start"]);
+  const again = await sb.eka(["daemon", "start"]);
   expect(again.stdout).toBe(`eka daemon already running: pid ${pa.pid}, ${sb.socket}\n`);
 
-  const st = sb.eka(["daemon", "status", "--json"]);
+  const st = await sb.eka(["daemon", "status", "--json"]);
   expect(st.status, st.stderr).toBe(0);
   const s = JSON.parse(st.stdout) as Record<string, unknown>;
   expect(s).toMatchObject({ pid: pa.pid, protocol: 1, eka: "0.1.0", requests: { running: 0, done: 0 }, clients: 1 });
   expect(s.v8Flags).not.toContain("--liftoff-only");
   expect(Object.keys(s)).toEqual(expect.arrayContaining(["uptimeMs", "workers", "modulesCompiled", "memory"]));
-  const text = sb.eka(["daemon", "status"]).stdout;
+  const text = (await sb.eka(["daemon", "status"])).stdout;
   for (const label of ["pid", "uptime", "version", "workers", "requests", "modules", "memory", "clients"]) expect(text).toMatch(new RegExp(`^${label} `, "m"));
 
-  const stop = sb.eka(["daemon", "stop"]);
+  const stop = await sb.eka(["daemon", "stop"]);
   expect(stop.stdout).toBe("eka daemon stopped\n");
   expect(alive(pa.pid)).toBe(false);
   expect(fs.existsSync(sb.socket)).toBe(false);
-  expect(sb.eka(["daemon", "stop"]).stdout).toBe("eka daemon is not running\n");
+  expect((await sb.eka(["daemon", "stop"])).stdout).toBe("eka daemon is not running\n");
 }, 60_000);
 
 it("a daemon killed with -9 leaves a socket that status notices and removes; start then works", async () => {
-  const first = JSON.parse(sb.eka(["daemon", "start", "--json"]).stdout) as { pid: number };
+  const first = JSON.parse((await sb.eka(["daemon", "start", "--json"])).stdout) as { pid: number };
   process.kill(first.pid, "SIGKILL");
   await until(() => !alive(first.pid), 5000, "the daemon to die");
   expect(fs.existsSync(sb.socket)).toBe(true);
   // A build meanwhile does not hang on the dead socket: it runs in-process.
   const dir = helloRepo(path.join(sb.tmp, "hello-stale"));
-  const b = sb.eka(["build", dir, "--no-progress"]);
+  const b = await sb.eka(["build", dir, "--no-progress"]);
   expect(b.status, b.stderr).toBe(0);
   expect(b.stderr).toBe("");
 
-  const st = sb.eka(["daemon", "status"]);
+  const st = await sb.eka(["daemon", "status"]);
   expect(st.status).toBe(1);
   expect(st.stderr).toMatch(/E_DAEMON_NOT_RUNNING/);
   expect(fs.existsSync(sb.socket)).toBe(false);
-  const second = JSON.parse(sb.eka(["daemon", "start", "--json"]).stdout) as { pid: number; started: boolean };
+  const second = JSON.parse((await sb.eka(["daemon", "start", "--json"])).stdout) as { pid: number; started: boolean };
   expect(second.started).toBe(true);
   expect(second.pid).not.toBe(first.pid);
-  sb.eka(["daemon", "stop"]);
+  await sb.eka(["daemon", "stop"]);
 }, 120_000);
 
 it("the daemon refuses a client of another protocol version, naming both versions", async () => {
-  sb.eka(["daemon", "start"]);
+  await sb.eka(["daemon", "start"]);
   const sock = createConnection(sb.socket);
   let got = "";
   sock.on("data", (d) => (got += d.toString()));
@@ -77,8 +77,8 @@ it("the daemon refuses a client of another protocol version, naming both version
   expect(reply.t).toBe("refused");
   expect(reply.reason).toMatch(/the client speaks protocol 999 \(eka 9\.9\.9\), the daemon protocol 1 \(eka 0\.1\.0\)/);
   // The daemon carries on.
-  expect(sb.eka(["daemon", "status"]).status).toBe(0);
-  sb.eka(["daemon", "stop"]);
+  expect((await sb.eka(["daemon", "status"])).status).toBe(0);
+  await sb.eka(["daemon", "stop"]);
 });
 
 it("a client refuses a daemon of another protocol version: one warning line, then the build in-process", async () => {
