@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { buildPrepared, prepareAtom } from "../../src/cli/atoms.ts";
 import { openStore, type Store } from "../../src/store/open.node.ts";
+import { run } from "../helpers/spawn.ts";
 
 let tmp = "";
 let app = "";
@@ -70,10 +71,10 @@ it("builds through the door asking about each path at most twice, then a no-op a
   store.close();
 }, 300_000);
 
-it("a no-op `eka build` loads neither the build host, the executors nor the WASI runtime", () => {
+it("a no-op `eka build` loads neither the build host, the executors nor the WASI runtime", async () => {
   const record = join(tmp, "loaded.txt");
   writeFileSync(record, "");
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "fixtures/noop-build.mts"), record, app], { encoding: "utf8", env: process.env });
+  const r = await run(process.execPath, ["--import", "tsx", join(__dirname, "fixtures/noop-build.mts"), record, app]);
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/^\/nix\/store\/[0-9a-z]{32}-app-1\.0\.0\n$/);

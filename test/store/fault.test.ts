@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { makeResultLink } from "../../src/store/gc.node.ts";
 import { openStore, verifyStore } from "../../src/store/index.node.ts";
+import { runEka } from "../helpers/spawn.ts";
 
 const ROOT = path.join(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "eka-fault-"));
@@ -19,7 +20,7 @@ const BUDGET_MS = 40_000;
 const SEEDED_FROM = 2;
 
 const envFor = (store: string) => ({ ...process.env, EKA_STORE: store, EKA_CACHE: path.join(tmp, "cache") });
-const eka = (store: string, args: string[]) => spawnSync(process.execPath, [path.join(ROOT, "bin/eka.js"), ...args], { env: envFor(store), encoding: "utf8" });
+const eka = (store: string, args: string[]) => runEka(path.join(ROOT, "bin/eka.js"), args, { env: envFor(store) });
 
 /** Runs `eka args…` and sends it SIGKILL after `ms` (if it is still running); how it ended. */
 function killAfter(store: string, args: string[], ms: number): Promise<string> {
@@ -47,14 +48,14 @@ async function expectVerifies(store: string, what: string, checkContents: boolea
 it("kill -9 of build and gc at random points leaves a store that verifies and builds the same bytes", async () => {
   const atom = path.join(tmp, "hello");
   fs.cpSync(path.join(ROOT, "examples/hello"), atom, { recursive: true });
-  const quiet = (r: ReturnType<typeof eka>) => expect(r.status, r.stderr).toBe(0);
+  const quiet = (r: Awaited<ReturnType<typeof eka>>) => expect(r.status, r.stderr).toBe(0);
 
   // The undisturbed store: its cid is what every build must give.
   const clean = path.join(tmp, "clean");
-  const ref = eka(clean, ["build", atom, "--json", "--no-progress"]);
+  const ref = await eka(clean, ["build", atom, "--json", "--no-progress"]);
   quiet(ref);
   const cid = (JSON.parse(ref.stdout) as { results: { cid: string }[] }).results[0]?.cid;
-  const seed = eka(clean, ["store", "ls"]).stdout.split("\n").find((p) => p.includes("-llvm-seed-")) as string;
+  const seed = (await eka(clean, ["store", "ls"])).stdout.split("\n").find((p) => p.includes("-llvm-seed-")) as string;
   expect(seed).toBeTruthy();
 
   const store = path.join(tmp, "disturbed");
@@ -66,7 +67,7 @@ it("kill -9 of build and gc at random points leaves a store that verifies and bu
     // inside compiles and gc finds finished outputs to delete.
     const seeded = round >= SEEDED_FROM;
     if (round === SEEDED_FROM) {
-      quiet(eka(store, ["build", atom, "--no-progress"]));
+      quiet(await eka(store, ["build", atom, "--no-progress"]));
       const s = await openStore(store);
       makeResultLink(s, seed, path.join(tmp, "seed-root"));
       s.close();
@@ -79,12 +80,12 @@ it("kill -9 of build and gc at random points leaves a store that verifies and bu
   }
   expect(log.length, "rounds run").toBeGreaterThan(SEEDED_FROM);
 
-  const after = eka(store, ["build", atom, "--json", "--no-progress"]);
+  const after = await eka(store, ["build", atom, "--json", "--no-progress"]);
   quiet(after);
   expect((JSON.parse(after.stdout) as { results: { cid: string }[] }).results[0]?.cid, log.join("\n")).toBe(cid);
-  const verify = eka(store, ["store", "verify", "--check-contents"]);
+  const verify = await eka(store, ["store", "verify", "--check-contents"]);
   expect(verify.status, verify.stdout + verify.stderr).toBe(0);
   // What the killed processes left in tmp/ is garbage that gc collects.
-  quiet(eka(store, ["store", "gc"]));
+  quiet(await eka(store, ["store", "gc"]));
   expect(fs.readdirSync(path.join(store, "tmp"))).toEqual([]);
 }, 120_000);
