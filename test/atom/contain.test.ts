@@ -1,7 +1,6 @@
 // Path sources and path dependencies stay inside what was declared: a fetched atom inside its own
 // tree, a local atom inside its repository unless the user allows a directory by name. Through the
 // real CLI on a real directory store.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

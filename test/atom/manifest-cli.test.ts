@@ -1,6 +1,6 @@
 // Manifest mistakes a user meets through the real CLI: an unterminated `${…}` and a missing
 // `sources` file are errors at their atom.toml line and column, and nothing reaches the store.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";

@@ -1,6 +1,5 @@
 // atom.lock and resolution against real local git repositories (file://, several tags), a real
 // HTTP server on 127.0.0.1, and real directories.
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";

@@ -2,7 +2,6 @@
 // missing or of the wrong size rebuilds and mends it (and says so), `--repair` re-hashes to find a
 // same-size corruption, `--check` mends from its rebuild, and `eka store repair` points to them
 // when nothing else has the bytes. The real CLI, a real directory store, examples/hello.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

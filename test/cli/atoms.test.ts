@@ -1,38 +1,18 @@
 // The user-facing commands end to end, as a user runs them: spawned `node bin/eka.js`, the real
 // clang module, a store in a temp dir, the examples of the repository.
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync, cpSync } from "node:fs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type Ran, run, runEka } from "../helpers/spawn.ts";
 
 const REPO = join(__dirname, "../..");
 const EKA = join(REPO, "bin/eka.js");
 let tmp = "";
 let env: NodeJS.ProcessEnv = {};
 
-interface Ran {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Like spawnSync, but leaves the test worker's event loop free during long builds. */
-function spawnAsync(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-    if (opts.input !== undefined) p.stdin?.end(opts.input);
-    let stdout = "";
-    let stderr = "";
-    p.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    p.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    p.on("error", reject);
-    p.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-const eka = (args: string[], cwd = REPO): Promise<Ran> => spawnAsync(process.execPath, [EKA, ...args], { cwd, env });
+const eka = (args: string[], cwd = REPO): Promise<Ran> => runEka(EKA, args, { cwd, env });
 const ok = async (p: Promise<Ran>) => {
   const r = await p;
   if (r.status !== 0) throw new Error(`exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
@@ -86,7 +66,7 @@ describe("eka build / eka run on the examples", () => {
     const q = await ok(eka(["run", join(REPO, "examples/sqlite"), "--", "test.db", "select k, v, length(v) from t order by k;"], cwd));
     expect(q.stdout).toBe("1|a|1\n2|bb|2\n");
     // Without SQL arguments the shell reads stdin, which eka run passes through.
-    const piped = await ok(spawnAsync(process.execPath, [EKA, "run", join(REPO, "examples/sqlite"), "--", "test.db"], { cwd, env, input: "select group_concat(v, '+') from t;\n" }));
+    const piped = await ok(run(process.execPath, [EKA, "run", join(REPO, "examples/sqlite"), "--", "test.db"], { cwd, env, input: "select group_concat(v, '+') from t;\n" }));
     expect(piped.stdout).toBe("a+bb\n");
   }, 600_000);
 
@@ -127,7 +107,7 @@ describe("a git dependency", () => {
     const repo = join(tmp, "greet-lib-repo");
     cpSync(join(REPO, "examples/greet-lib"), repo, { recursive: true });
     for (const args of [["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "greet"], ["tag", "v0.2.0"]]) {
-      expect((await spawnAsync("git", ["-C", repo, ...args], { cwd: tmp, env })).status).toBe(0);
+      expect((await run("git", ["-C", repo, ...args], { cwd: tmp, env })).status).toBe(0);
     }
     const app = join(tmp, "git-app");
     cpSync(join(REPO, "examples/greet-app"), app, { recursive: true });
@@ -163,7 +143,7 @@ describe("eka-run", () => {
     const script = join(dir, "shout");
     writeFileSync(script, "#!/usr/bin/env eka-run\n#! eka: ./upper@^1.1\nhello, world\nquiet words\n");
     chmodSync(script, 0o755);
-    const r = await spawnAsync(script, ["extra"], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
+    const r = await run(script, ["extra"], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
     expect(r.stderr.replace(/^\[.*\n/gm, "")).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("HELLO, WORLD\nQUIET WORDS\narg: extra\n");
@@ -173,17 +153,17 @@ describe("eka-run", () => {
     const repo = join(tmp, "upper-repo");
     cpSync(join(__dirname, "fixtures/upper"), repo, { recursive: true });
     for (const args of [["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "upper"], ["tag", "v1.2.0"]]) {
-      expect((await spawnAsync("git", ["-C", repo, ...args], { cwd: tmp, env })).status).toBe(0);
+      expect((await run("git", ["-C", repo, ...args], { cwd: tmp, env })).status).toBe(0);
     }
     writeFileSync(script, `#!/usr/bin/env eka-run\n// eka: file://${repo}@^1\nby uri\n`);
-    const byUri = await spawnAsync(script, [], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
+    const byUri = await run(script, [], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
     expect(byUri.stdout).toBe("BY URI\n");
     expect(byUri.stderr).not.toMatch(/building/);
     const viaBuild = JSON.parse((await ok(eka(["build", `file://${repo}@^1`, "--json"]))).stdout).results[0];
     expect(viaBuild).toMatchObject({ atom: "upper", version: "1.2.0", built: false });
 
     writeFileSync(script, "#!/usr/bin/env eka-run\n#! eka: ./upper@^2\nx\n");
-    const bad = await spawnAsync(script, [], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
+    const bad = await run(script, [], { cwd: tmp, env: { ...env, PATH: `${bin}:${process.env.PATH}` } });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/shout:2: the interpreter upper is version 1\.2\.0, which does not satisfy '\^2'/);
   }, 300_000);

@@ -1,11 +1,12 @@
 // The package set's tests share one store and one mirror (test/global-setup.ts makes both): a
 // package is built once per run, by whichever test asks first, and every later test reuses it.
 // Tests drive eka as a user does, through bin/eka.js.
-import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
+import { runEka } from "../helpers/spawn.ts";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const PKGS = join(ROOT, "pkgs");
@@ -47,15 +48,7 @@ export function eka(args: string[], opts: { cwd?: string; input?: string | Uint8
 export function ekaAsync(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ status: number | null; stdout: string; stderr: string; ms: number }> {
   const env = { ...process.env, EKA_STORE: pkgsStore(), EKA_MIRRORS: mirror(), ...opts.env };
   const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, "bin/eka.js"), ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    p.stdout.on("data", (c: Buffer) => out.push(c));
-    p.stderr.on("data", (c: Buffer) => err.push(c));
-    p.on("error", reject);
-    p.on("close", (status) => resolve({ status, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: Date.now() - t0 }));
-  });
+  return runEka(join(ROOT, "bin/eka.js"), args, { env, cwd: opts.cwd ?? ROOT }).then((r) => ({ status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 }));
 }
 
 /**

@@ -1,7 +1,7 @@
 // kill -9 of `eka build` and of `eka store gc` at random points, round after round (bounded in
 // count and time): the store always verifies with its contents re-hashed, and in the end builds
 // the same bytes (the same cid) as a store nobody disturbed.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

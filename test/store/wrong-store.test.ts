@@ -1,7 +1,6 @@
 // Wrong store, wrong place: a command that only reads never creates a store, and says which
 // directory it was pointed at and by what (--store, EKA_STORE, the default); a writer creates one
 // only in a missing or empty directory; misspelt addresses are refused with the right spelling.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
