@@ -41,11 +41,15 @@ export interface ActionKeyParts {
 
 /** `cidOf` gives an input store path's content; a path it does not know stays named by path. */
 export function actionKey(parts: ActionKeyParts, outPath: string, cidOf: (storePath: string) => string | undefined = () => undefined): string {
-  let j = canonicalize({ v: ACTION_KEY_VERSION, ...parts }).split(outPath).join("$out");
-  for (const p of parts.storePaths) {
+  // Each store path with the name it is keyed by, in the order of those names: in path order, a
+  // rebuilt input whose new hash sorts on the other side of another input's would move in the
+  // list, and the step would miss the cache with the same bytes.
+  const named = parts.storePaths.map((p): [string, string] => {
     const cid = cidOf(p);
-    if (cid) j = j.split(p).join(`@${cid}`);
-  }
+    return [p, cid ? `@${cid}` : p];
+  }).sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  let j = canonicalize({ v: ACTION_KEY_VERSION, ...parts, storePaths: named.map(([p]) => p) }).split(outPath).join("$out");
+  for (const [p, name] of named) if (name !== p) j = j.split(p).join(name);
   return toHex(blake3(new TextEncoder().encode(j)));
 }
 
