@@ -75,6 +75,8 @@ export interface FakeGitHub {
   limit(o: { path: RegExp; status: number; headers: Record<string, string>; times: number }): void;
   /** The check runs as GitHub would hold them after every create and update (annotations added up). */
   runs(): Map<number, { name: string; head_sha: string; status?: string; conclusion?: string; output?: any; annotations: any[] }>;
+  /** How long the tokens it hands out live (ms). */
+  tokenTtlMs: number;
   /** JWTs that failed verification (must stay empty). */
   badJwts: string[];
   close(): Promise<void>;
@@ -123,7 +125,7 @@ export async function fakeGitHub(): Promise<FakeGitHub> {
         }
         const token = `ghs_test${++nextToken}`;
         tokens.add(token);
-        return send(201, { token, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: { checks: "write" } });
+        return send(201, { token, expires_at: new Date(Date.now() + fake.tokenTtlMs).toISOString(), permissions: { checks: "write" } });
       }
       if (!tokens.has(String(req.headers.authorization ?? "").replace(/^token /, ""))) return send(401, { message: "Bad credentials" });
       const create = new RegExp(`^/repos/${OWNER}/${REPO}/check-runs$`).exec(path);
@@ -151,15 +153,17 @@ export async function fakeGitHub(): Promise<FakeGitHub> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const fake: FakeGitHub = {
     url,
     requests,
     privateKeyPem,
+    tokenTtlMs: 3600_000,
     badJwts,
     limit: (l) => limits.push(l),
     runs: () => runs,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+  return fake;
 }
 
 /** A config file's text. */
