@@ -12,6 +12,8 @@ export interface CiConfig {
   repo: string;
   /** The webhook secret (HMAC-SHA256 key of X-Hub-Signature-256). */
   secret: string;
+  /** The portal's public URL (check runs link to it), without a trailing slash; null: no links. */
+  url: string | null;
   /** Where the queue (ci.sqlite), the fetched repository and each job's outputs live. */
   state: string;
   /** A store address; undefined: $EKA_STORE, else the default store. */
@@ -28,7 +30,7 @@ export interface CiConfig {
   cache: { to: string; secretKey: string | undefined } | null;
 }
 
-const TOP = new Set(["repo", "secret", "secret-file", "state", "store", "workers", "jobs", "max-body", "review", "github", "cache"]);
+const TOP = new Set(["repo", "url", "secret", "secret-file", "state", "store", "workers", "jobs", "max-body", "review", "github", "cache"]);
 const GITHUB = new Set(["api-url", "app-id", "private-key-file", "installation-id"]);
 const CACHE = new Set(["to", "key-file"]);
 const REVIEW = new Set(["base", "max-builds", "size-threshold"]);
@@ -142,11 +144,14 @@ export function fromTable(file: string, t: Record<string, unknown>, env: Record<
   }
 
   const maxBody = int(t, "max-body", "max-body", 1) ?? DEFAULT_MAX_BODY;
+  const url = str(t, "url")?.replace(/\/+$/, "") ?? null;
+  if (url !== null && !/^https?:\/\/[^/]/.test(url)) bad("url", `must be the portal's http(s) URL, not '${url}'`);
   const storeRaw = str(t, "store");
   const store = storeRaw === undefined ? undefined : /^[a-z]+:/.test(storeRaw) ? storeRaw : `file://${at(storeRaw)}`;
   return {
     file,
     repo,
+    url,
     secret: secret as string,
     state: at(str(t, "state") ?? "eka-ci-state"),
     store,

@@ -86,7 +86,7 @@ export async function startCiServer(config: CiConfig, o: CiServerOptions = {}): 
     log("started", { job: job.id, kind: job.kind, pr: job.pr, head: job.headSha });
     changed();
     const installation = job.installation ?? config.github?.installationId ?? null;
-    const checks = github && installation !== null && job.owner && job.repo ? new JobChecks(new CheckRuns(github, installation, job.owner, job.repo), queue, job, undefined) : null;
+    const checks = github && installation !== null && job.owner && job.repo ? new JobChecks(new CheckRuns(github, installation, job.owner, job.repo), queue, job, config.url ? `${config.url}${job.pr !== null ? `/pr/${job.pr}` : `/jobs/${job.id}/`}` : undefined) : null;
     try {
       const summary = await runJob(job, { config, store, checks, signal: ac.signal, live, changed, fetchLock });
       if (queue.finish(job.id, "done", { summary })) log("done", { job: job.id, mergeSafe: summary.mergeSafe, rebuilds: summary.rebuilds, newlyFailing: summary.newlyFailing });

@@ -77,7 +77,7 @@ beforeAll(async () => {
   gh = await fakeGitHub();
   writeFileSync(join(f.tmp, "app.pem"), gh.privateKeyPem);
   config = join(f.tmp, "eka-ci.toml");
-  writeFileSync(config, configToml({ repo: f.repo, state: join(f.tmp, "ci-state"), store: f.env.EKA_STORE as string, workers: 1, github: { url: gh.url, keyFile: "app.pem" }, cache: "binary-cache" }));
+  writeFileSync(config, configToml({ repo: f.repo, state: join(f.tmp, "ci-state"), store: f.env.EKA_STORE as string, workers: 1, github: { url: gh.url, keyFile: "app.pem" }, cache: "binary-cache", extra: 'url = "https://ci.example.test/"' }));
   server = await start();
 }, 120_000);
 
@@ -132,6 +132,8 @@ describe("eka ci serve", { timeout: 300_000 }, () => {
     const posts = gh.requests.filter((r) => r.method === "POST" && r.path.endsWith("/check-runs") && r.body.head_sha === head1).map((r) => r.body.name);
     expect(posts.sort()).toEqual(["eka/build: png", "eka/eval", "eka/review"]);
     expect(gh.badJwts).toEqual([]);
+    // Each run links to the pull request's page on the portal (the config's url).
+    for (const q of gh.requests.filter((r) => r.path.includes("/check-runs") && r.body?.head_sha === head1)) expect(q.body.details_url).toBe("https://ci.example.test/pr/1");
 
     const r2 = runsOf(head2);
     expect(Object.keys(r2).sort()).toEqual(["eka/eval", "eka/review"]);
