@@ -87,6 +87,8 @@ export async function runJob(job: Job, d: JobDeps): Promise<JobSummary> {
     },
     around: (build) => build(d.signal),
   });
+  // A build the signal stopped ends as failed rows; a cancelled job keeps no review of them.
+  d.signal.throwIfAborted();
   const r = outcome.review;
   const { md } = writeReviewOutputs(dir, outcome);
   log(`reviewed: ${r.verdict.mergeSafe ? "merge-safe" : `not merge-safe (${r.verdict.reasons.join(", ")})`}`);
