@@ -211,6 +211,12 @@ describe.skipIf(!haveChromium)("the portal in Chromium", { timeout: 120_000 }, (
     const logRes = await page.request.get(`${server?.url}/jobs/1/logs/png.log`);
     expect(logRes.status()).toBe(200);
     expect(await logRes.text()).toContain("error:");
+    // Every build's log by its store path name, failed ones too.
+    const pngPath = rv.atoms.find((a) => a.key === "png")?.head?.storePath as string;
+    const built = await page.request.get(`${server?.url}/log/${pngPath.slice("/nix/store/".length)}`);
+    expect(built.status()).toBe(200);
+    expect(await built.text()).toContain("png.c");
+    expect((await page.request.get(`${server?.url}/log/${"0".repeat(32)}-nothing-1.0`)).status()).toBe(404);
     await page.screenshot({ path: join(tmpdir(), "eka-ci-pr.png"), fullPage: true });
     for (const u of requests) expect(u, u).toMatch(/^(data:|http:\/\/127\.0\.0\.1[:/])/);
     expect(errors).toEqual([]);
@@ -257,5 +263,21 @@ describe("a new head while the old one builds", { timeout: 300_000 }, () => {
     expect((await api<{ number: number }[]>("/api/prs")).map((p) => p.number)).toContain(3);
     expect((await deliver(s.url, "pull_request", prEvent("closed", 3, base, fresh))).body).toEqual({ closed: 3 });
     expect((await api<{ number: number }[]>("/api/prs")).map((p) => p.number)).not.toContain(3);
+  });
+});
+
+describe("a manifest that does not evaluate", { timeout: 120_000 }, () => {
+  it("fails the eka/eval gate with an annotation on its atom.toml", async () => {
+    const s = server as NonNullable<typeof server>;
+    f.git("checkout", "-q", "-b", "pr4", base);
+    f.write("hello/atom.toml", '[atom\nid = "hello"\n');
+    const broken = await f.commit("break hello's manifest");
+    f.git("checkout", "-q", "main");
+    expect((await deliver(s.url, "pull_request", prEvent("opened", 4, base, broken, "broken manifest"))).status).toBe(202);
+    await allDone();
+    const runs = runsOf(broken);
+    expect(runs["eka/eval"]).toMatchObject({ status: "completed", conclusion: "failure", output: { title: "1 atom did not evaluate" } });
+    expect(runs["eka/eval"]?.annotations).toEqual([expect.objectContaining({ path: "hello/atom.toml", annotation_level: "failure", title: expect.stringMatching(/^hello: E_/) })]);
+    expect(runs["eka/review"]).toMatchObject({ conclusion: "failure", output: { title: "not merge-safe: 1 evaluation error" } });
   });
 });
