@@ -291,7 +291,7 @@ export async function startCiServer(config: CiConfig, o: CiServerOptions = {}): 
     port: addr.port,
     queue,
     async idle() {
-      while (queue.jobs().some((j) => j.state === "queued" || j.state === "running")) await new Promise((r) => setTimeout(r, 200));
+      while (queue.jobs().some((j) => j.state === "queued" || j.state === "running")) await new Promise((r) => setTimeout(r, 50));
     },
     async close() {
       closing = true;
