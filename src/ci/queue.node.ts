@@ -177,6 +177,12 @@ export class CiQueue {
     return r ? jobOf(r) : null;
   }
 
+  /** The newest job of a head commit, whatever its state (a re-requested check run reruns it). */
+  lastJobOfHead(headSha: string): Job | null {
+    const r = this.db.get("SELECT * FROM jobs WHERE head_sha = ? ORDER BY id DESC LIMIT 1", [headSha]);
+    return r ? jobOf(r) : null;
+  }
+
   checkRunId(headSha: string, name: string): number | null {
     const r = this.db.get("SELECT id FROM check_runs WHERE head_sha = ? AND name = ?", [headSha, name]);
     return r ? Number(r.id) : null;

@@ -58,11 +58,11 @@ export async function startCiServer(config: CiConfig, o: CiServerOptions = {}): 
     }, 200);
   };
   let closing = false;
-  let wake: (() => void) | null = null;
+  // Idle workers wait here; a queued job (or closing) wakes them all, and each claims or waits again.
+  const waiting = new Set<() => void>();
   const poke = () => {
-    const w = wake;
-    wake = null;
-    w?.();
+    for (const w of [...waiting]) w();
+    waiting.clear();
   };
   let fetchChain: Promise<unknown> = Promise.resolve();
   const fetchLock = <T>(f: () => Promise<T>): Promise<T> => {
@@ -116,10 +116,16 @@ export async function startCiServer(config: CiConfig, o: CiServerOptions = {}): 
         while (!closing) {
           const job = queue.claim();
           if (job) await execute(job);
-          else await new Promise<void>((r) => {
-            wake = r;
-            setTimeout(r, 2000).unref();
-          });
+          else
+            await new Promise<void>((r) => {
+              const t = setTimeout(done, 2000);
+              function done() {
+                clearTimeout(t);
+                waiting.delete(done);
+                r();
+              }
+              waiting.add(done);
+            });
         }
       })(),
     );
@@ -159,7 +165,7 @@ export async function startCiServer(config: CiConfig, o: CiServerOptions = {}): 
       job = a.job;
       if (job.kind === "rerequested") {
         const pr = (job.pr !== null ? queue.pr(job.pr) : null) ?? queue.prOfHead(job.headSha);
-        const before = queue.jobs().reverse().find((j) => j.headSha === job?.headSha);
+        const before = queue.lastJobOfHead(job.headSha);
         const base = pr && pr.headSha === job.headSha ? pr.baseSha : (before?.baseSha ?? "");
         if (!base) return json(res, 200, { ignored: `no pull request or earlier job has commit ${job.headSha}` });
         job = { ...job, pr: pr && pr.headSha === job.headSha ? pr.number : (before?.pr ?? null), baseSha: base, only: [] };
