@@ -154,4 +154,21 @@ describe("GitHub App client", () => {
     expect(gh.runs().get(ids[2]?.id as number)).toMatchObject({ conclusion: "success", output: { title: "merge-safe", summary: "# review\n" } });
     queue.close();
   });
+
+  it("makes at most 40 atom runs, in review order, for 45 newly failing atoms", async () => {
+    const queue = new CiQueue(join(tmp, "q40.sqlite"));
+    const job = { id: 9, kind: "push" as const, pr: null, owner: OWNER, repo: REPO, installation: INSTALLATION, baseSha: "8".repeat(40), headSha: "9".repeat(40), only: [], state: "running" as const, created: 0, started: 0, finished: null, error: null, summary: null };
+    const keys = Array.from({ length: 45 }, (_, i) => `a${String(i).padStart(2, "0")}`);
+    const review = {
+      verdict: { mergeSafe: false, reasons: ["45 newly failing"] },
+      atoms: keys.map((key) => ({ key, category: "newly-failing", failure: { root: key, package: `${key}-1`, storePath: "/nix/store/x", code: "E_BUILD_FAILED", message: "failed" } })),
+      failures: keys.map((root) => ({ root, package: `${root}-1`, dependents: [], tail: null, log: null })),
+      logTails: [],
+    };
+    const n = gh.requests.length;
+    await new JobChecks(new CheckRuns(app(), INSTALLATION, OWNER, REPO), queue, job, undefined).reviewed(review as never, "md");
+    const names = since(n).filter((r) => r.method === "POST" && r.path.endsWith("/check-runs")).map((r) => r.body.name);
+    expect(names).toEqual(["eka/review", ...keys.slice(0, 40).map((k) => `eka/build: ${k}`)]);
+    queue.close();
+  });
 });
