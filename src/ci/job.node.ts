@@ -20,6 +20,10 @@ export interface LiveJob {
   phase: "fetching" | "evaluating" | "building" | "reporting" | "done" | "failed" | "cancelled";
   /** Packages by store path: started, built, found in the store. */
   builds: { storePath: string; name: string; state: "building" | "built" | "cached"; ms: number | null }[];
+  /** Atoms by change once both sides are evaluated (added, removed, changed, unchanged, evaluation-error). */
+  changes: Record<string, number> | null;
+  /** Packages the build plans to build, over every graph of the job so far. */
+  toBuild: number;
   /** Bumped on every change (the portal's event stream sends it). */
   version: number;
 }
@@ -64,7 +68,8 @@ export async function runJob(job: Job, d: JobDeps): Promise<JobSummary> {
   await d.checks?.started();
   const byPath = new Map<string, LiveJob["builds"][number]>();
   const onProgress = (e: ProgressEvent) => {
-    if (e.type === "package-start") {
+    if (e.type === "plan") d.live.toBuild += e.packagesToBuild;
+    else if (e.type === "package-start") {
       const b = { storePath: e.storePath, name: e.name, state: "building" as const, ms: null };
       byPath.set(e.storePath, b);
       d.live.builds.push(b);
@@ -80,7 +85,10 @@ export async function runJob(job: Job, d: JobDeps): Promise<JobSummary> {
     options: { base: d.config.review.base, only: job.only, skip: [], depth: null, maxBuilds: d.config.review.maxBuilds, sizeThreshold: d.config.review.sizeThreshold, diff: false },
     ...(d.config.jobs ? { jobs: d.config.jobs } : {}),
     onProgress,
-    onEvaluated: async ({ head }) => {
+    onEvaluated: async ({ head, classified }) => {
+      const changes: Record<string, number> = {};
+      for (const c of classified) changes[c.row.change] = (changes[c.row.change] ?? 0) + 1;
+      d.live.changes = changes;
       log(`evaluated: ${head.atoms.length} atoms, ${head.errors.length} evaluation errors`);
       await d.checks?.evaluated(head);
       phase("building");

@@ -67,7 +67,8 @@ export function jobHtml(job: Job | null, live: LiveJob | null): string {
     ? `<ul class="builds">${live.builds.map((b) => `<li data-state="${b.state}"><a href="/log/${encodeURIComponent(b.storePath.split("/").pop() ?? "")}">${esc(b.name)}</a> ${b.state}${b.ms !== null ? ` ${(b.ms / 1000).toFixed(1)} s` : ""}</li>`).join("")}</ul>`
     : "";
   const phase = job.state === "running" && live ? ` — ${live.phase}` : "";
-  return `<p>Job ${job.id} (${esc(job.kind)}${job.only.length ? `: ${esc(job.only.join(", "))}` : ""}): <b class="state">${esc(job.state)}</b>${esc(phase)}${job.error ? ` <span class="bad">${esc(job.error)}</span>` : ""} · ${links}</p>${builds}`;
+  const changes = job.state === "running" && live?.changes ? `<p class="changes">${Object.entries(live.changes).map(([k, n]) => `<span data-change="${esc(k)}">${n} ${esc(k)}</span>`).join(" · ")}${live.toBuild ? ` · <span class="progress">${live.builds.filter((b) => b.state !== "building").length} of ${live.toBuild} packages built</span>` : ""}</p>` : "";
+  return `<p>Job ${job.id} (${esc(job.kind)}${job.only.length ? `: ${esc(job.only.join(", "))}` : ""}): <b class="state">${esc(job.state)}</b>${esc(phase)}${job.error ? ` <span class="bad">${esc(job.error)}</span>` : ""} · ${links}</p>${changes}${builds}`;
 }
 
 function page(title: string, body: string, kind: string): string {

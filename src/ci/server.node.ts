@@ -81,7 +81,7 @@ export async function startCiServer(config: CiConfig, o: CiServerOptions = {}): 
 
   async function execute(job: Job): Promise<void> {
     const ac = new AbortController();
-    const live: LiveJob = { id: job.id, phase: "fetching", builds: [], version: 0 };
+    const live: LiveJob = { id: job.id, phase: "fetching", changes: null, toBuild: 0, builds: [], version: 0 };
     running.set(job.id, { ac, live });
     log("started", { job: job.id, kind: job.kind, pr: job.pr, head: job.headSha });
     changed();

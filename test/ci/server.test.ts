@@ -251,6 +251,10 @@ describe("a new head while the old one builds", { timeout: 300_000 }, () => {
     f.git("checkout", "-q", "main");
     const first = await deliver(s.url, "pull_request", prEvent("opened", 3, base, old, "png 1601"));
     await until("the first job to build", async () => (await api<{ live: { phase: string } | null }>(`/api/jobs/${first.body.job}`)).live?.phase === "building");
+    // While it builds, /pr/3 shows what changed and the builds so far.
+    const during = await api<{ live: { changes: Record<string, number>; phase: string } | null; jobHtml: string }>("/api/pr/3");
+    expect(during.live?.changes).toEqual({ changed: 2, unchanged: 2 });
+    expect(await (await fetch(`${s.url}/pr/3`)).text()).toMatch(/<span data-change="changed">2 changed<\/span>/);
     const second = await deliver(s.url, "pull_request", prEvent("synchronize", 3, base, fresh, "png 1602"));
     expect(second.body.cancelled).toEqual([first.body.job]);
     await allDone();
