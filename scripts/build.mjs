@@ -8,7 +8,7 @@ import { build } from "esbuild";
 // The small JavaScript dependencies are bundled in: loading semver's forty CommonJS files, a UMD
 // hash-wasm and the rest through Node's module loader cost more than eka's own no-op build.
 // Packages that are tools or ship files eka reads at run time stay external.
-const external = ["@yowasp/clang", "tsx", "esbuild", "bun", "wabt", "binaryen", "playwright-core", "vitest", "better-sqlite3"];
+const external = ["@yowasp/clang", "tsx", "esbuild", "bun", "wabt", "binaryen", "playwright-core", "vitest", "better-sqlite3", "node-sqlite3-wasm"];
 
 const common = {
   outdir: "dist",

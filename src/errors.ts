@@ -128,6 +128,10 @@ export const ERROR_CODES = [
   // review/: `eka review BASE HEAD`
   "E_REVIEW_REPO",
   "E_REVIEW_REV",
+  // ci/: `eka ci serve`
+  "E_CI_CONFIG",
+  "E_CI_FETCH",
+  "E_GITHUB_API",
   // daemon/: `eka daemon` and its clients
   "E_DAEMON_NOT_RUNNING",
   "E_DAEMON_VERSION",

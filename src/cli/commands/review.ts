@@ -1,8 +1,7 @@
 // Node-only: `eka review BASE HEAD` — should this change to a repository of atoms be merged?
 // Evaluates both revisions in temporary worktrees, builds what changed, compares, and writes
 // review.json (and review.md, index.html, logs/ generated from it). Exit 0 merge-safe, 1 regressions, 2 error.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve as resolvePath } from "node:path";
+import { resolve as resolvePath } from "node:path";
 import { isEkaError } from "../../errors.ts";
 import { HelpRequested, parseCommand, positiveInt, UsageError } from "../args.ts";
 import { interruptible } from "../interrupt.ts";
@@ -99,61 +98,28 @@ interface RunOptions {
 }
 
 async function review(baseRev: string, headRev: string, o: RunOptions): Promise<number> {
-  const [{ repoRoot, commitOf, withWorktree, evaluateTree, matchErrorHosts }, { classify }, { buildReview }, { compareRow }, report, { renderMarkdown }, { renderHtml }, { openStore }, { buildStateFor }] = await Promise.all([
-    import("../../review/evaluate.node.ts"),
-    import("../../review/classify.ts"),
-    import("../../review/build.node.ts"),
-    import("../../review/compare.ts"),
+  const [{ runReview, writeReviewOutputs }, report, { renderMarkdown }, { openStore }] = await Promise.all([
+    import("../../review/run.node.ts"),
     import("../../review/report.ts"),
     import("../../review/markdown.ts"),
-    import("../../review/html.ts"),
     import("../../store/open.node.ts"),
-    import("../../builder/index.node.ts"),
   ]);
-  const repo = await repoRoot(o.repo);
-  const [baseCommit, headCommit] = await Promise.all([commitOf(repo, baseRev), commitOf(repo, headRev)]);
   const store = await openStore();
-  const r = await withWorktree(repo, baseCommit, (baseDir) =>
-    withWorktree(repo, headCommit, async (headDir) => {
-      const base = await evaluateTree(baseDir, baseCommit);
-      const head = await evaluateTree(headDir, headCommit);
-      matchErrorHosts(head, base);
-      matchErrorHosts(base, head);
-      const cs = classify(base, head);
+  const r = await runReview(o.repo, baseRev, headRev, {
+    store,
+    options: o.options,
+    ...(o.jobs ? { jobs: o.jobs } : {}),
+    ...(o.progress ? { onProgress: o.progress.onEvent } : {}),
+    around: async (build) => {
       try {
-        await interruptible(
-          (signal) => buildReview(cs, head, base, store, { ...o.options, ...(o.jobs ? { jobs: o.jobs } : {}), ...(o.progress ? { onProgress: o.progress.onEvent } : {}), signal }),
-          o.progress,
-        );
+        await interruptible((signal) => build(signal), o.progress);
       } finally {
         o.progress?.finish();
       }
-      const rows = cs.map((c) => c.row);
-      for (const row of rows) compareRow(row, store, o.options);
-      const state = buildStateFor(store);
-      const logs = new Map<string, string>();
-      for (const row of rows) {
-        if (!row.failure || logs.has(row.failure.root)) continue;
-        const log = state.readLog(row.failure.storePath);
-        if (log !== null) logs.set(row.failure.root, log);
-      }
-      return { review: report.makeReview({ base: { rev: baseRev, commit: baseCommit }, head: { rev: headRev, commit: headCommit }, options: o.options, rows, logs }), logs };
-    }),
-  );
-  const json = report.reviewJson(r.review);
-  const md = renderMarkdown(r.review);
-  if (o.out) {
-    const dir = resolvePath(o.out);
-    mkdirSync(join(dir, "logs"), { recursive: true });
-    writeFileSync(join(dir, "review.json"), json);
-    writeFileSync(join(dir, "review.md"), md);
-    writeFileSync(join(dir, "index.html"), renderHtml(r.review));
-    for (const g of r.review.failures) {
-      const log = r.logs.get(g.root);
-      if (g.log && log !== undefined) writeFileSync(join(dir, "logs", g.log), report.logTail(log, Infinity) + "\n");
-    }
-  }
-  process.stdout.write(o.json ? json : md);
+    },
+  });
+  const written = o.out ? writeReviewOutputs(resolvePath(o.out), r) : null;
+  process.stdout.write(o.json ? (written?.json ?? report.reviewJson(r.review)) : (written?.md ?? renderMarkdown(r.review)));
   return report.exitCodeOf(r.review);
 }
 
