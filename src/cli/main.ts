@@ -27,6 +27,7 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   daemon: () => import("./commands/daemon.ts"),
   bootstrap: () => import("./commands/bootstrap.ts"),
   review: () => import("./commands/review.ts"),
+  web: () => import("./commands/web.ts"),
 };
 
 export async function main(argv: string[]): Promise<number> {
