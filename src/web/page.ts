@@ -250,7 +250,10 @@ async function build(): Promise<void> {
     showProblems();
     const firstErr = diagnostics.find((x) => x.severity.includes("error"));
     if (firstErr) goTo(firstErr);
-    ui.steps.querySelectorAll("li.running").forEach((li) => (li.className = "failed"));
+    ui.steps.querySelectorAll("li.running").forEach((li) => {
+      li.className = "failed";
+      li.innerHTML = li.innerHTML.replace(/ …$/, '<span class="ms">failed</span>');
+    });
     ui.log.textContent = d?.log ?? message(e);
     ui.terminal.textContent = message(e);
     setStatus(`build failed${e instanceof WorkerError && e.code ? ` (${e.code})` : ""}`);
