@@ -1,7 +1,7 @@
 // Bundles eka into dist/: the CLI (one CommonJS file, so bin/eka.js can compile it with a V8 code
 // cache), the pool worker and the Node library entry (ESM), and the browser library entry (no
 // node: modules).
-import { rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { build } from "esbuild";
 
@@ -80,3 +80,14 @@ await build({
   platform: "browser",
   target: "es2022",
 });
+
+// The `eka web` page: its script and the build worker (browser ESM), beside web/'s static files.
+await build({
+  ...common,
+  outdir: "dist/web",
+  entryPoints: { page: "src/web/page.ts", worker: "src/web/worker.ts" },
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+});
+for (const f of ["index.html", "style.css"]) copyFileSync(`web/${f}`, `dist/web/${f}`);

@@ -12,6 +12,11 @@ export interface InThreadOptions {
   fileSystemOf?: (m: Mount) => FileSystem;
   /** Called before the first module is compiled (Node sets its V8 flags there). */
   beforeCompile?: () => void;
+  /**
+   * A module the caller compiled already (a browser's seed, from WebAssembly.compileStreaming),
+   * by its ModuleRef key; undefined to compile it from its bytes.
+   */
+  compiled?: (key: string) => Promise<WebAssembly.Module> | undefined;
 }
 
 export class InThreadExecutor implements Executor {
@@ -21,7 +26,7 @@ export class InThreadExecutor implements Executor {
 
   async execute(req: ExecRequest): Promise<ExecResult> {
     const { module, args, env, cwd, deterministic = true } = req.command;
-    let m = this.modules.get(module.key);
+    let m = this.modules.get(module.key) ?? this.opts.compiled?.(module.key);
     if (!m) {
       this.opts.beforeCompile?.();
       // Keyed by the module's identity, so a 75 MB compiler is neither re-read nor re-hashed.

@@ -28,6 +28,7 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   bootstrap: () => import("./commands/bootstrap.ts"),
   review: () => import("./commands/review.ts"),
   ci: () => import("./commands/ci.ts"),
+  web: () => import("./commands/web.ts"),
 };
 
 export async function main(argv: string[]): Promise<number> {
